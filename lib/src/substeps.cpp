@@ -2,10 +2,20 @@
 #include <cola/numeric.hpp>
 #include <cola/substeps.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <sstream>
 
 namespace cola {
+
+template <class F>
+auto Stepper::timed(double StepTimes::*bucket, F&& f) {
+  if (!profiling_) return f();
+  const auto start = std::chrono::steady_clock::now();
+  auto result = f();
+  times_.*bucket += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
 
 Stepper::Stepper(const ParameterLayout& layout, const Potential& potential,
                  const ConstraintSet& constraints, SolverOptions solver, std::uint64_t seed,
@@ -39,7 +49,8 @@ StepOutcome Stepper::ensure_gradient(const State& state) {
   if (gradient_valid_) return out;
   const std::uint64_t producer = moved_step_ == state.step ? state.step : state.step - 1;
   const PotentialContext ctx{seed_, chain_, producer};
-  value_ = potential_.value_and_gradient(state.q, gradient_, ctx);
+  value_ = timed(&StepTimes::gradient,
+                 [&] { return potential_.value_and_gradient(state.q, gradient_, ctx); });
   if (!std::isfinite(value_) || !gradient_.allFinite()) {
     out.status = StepStatus::kNonFinitePotential;
     std::string where;
@@ -65,7 +76,7 @@ StepOutcome Stepper::kick(State& state, double coefficient) {
   if (!g.ok()) return g;
   state.p.noalias() -= coefficient * gradient_;
   if (constraints_.empty()) return {};
-  return projection_outcome(constraints_.project_momentum(state.q, state.p), "B (RATTLE)");
+  return projection_outcome(project_momentum(state), "B (RATTLE)");
 }
 
 StepOutcome Stepper::drift(State& state, double coefficient) {
@@ -80,15 +91,25 @@ StepOutcome Stepper::drift(State& state, double coefficient) {
     return {};
   }
   for (Index b : constraints_.free_blocks()) move_freely(layout_.block(b));
-  return projection_outcome(constraints_.drift(state.q, state.p, coefficient, solver_),
-                            "A (SHAKE/RATTLE)");
+  return projection_outcome(
+      timed(&StepTimes::projection,
+            [&] { return constraints_.drift(state.q, state.p, coefficient, solver_); }),
+      "A (SHAKE/RATTLE)");
+}
+
+ProjectionResult Stepper::project_momentum(State& state) {
+  return timed(&StepTimes::projection,
+               [&] { return constraints_.project_momentum(state.q, state.p); });
 }
 
 void Stepper::draw_noise(std::uint64_t step, std::uint64_t substream) {
-  for (Index b = 0; b < layout_.num_blocks(); ++b) {
-    RngStream rng(StreamKey{seed_, chain_, step, static_cast<std::uint64_t>(b), substream});
-    rng.fill_normal(layout_.segment(noise_, b));
-  }
+  timed(&StepTimes::noise, [&] {
+    for (Index b = 0; b < layout_.num_blocks(); ++b) {
+      RngStream rng(StreamKey{seed_, chain_, step, static_cast<std::uint64_t>(b), substream});
+      rng.fill_normal(layout_.segment(noise_, b));
+    }
+    return 0;
+  });
 }
 
 StepOutcome Stepper::ornstein_uhlenbeck(State& state, double damping, double noise_scale,
@@ -103,7 +124,7 @@ StepOutcome Stepper::ornstein_uhlenbeck(State& state, double damping, double noi
           (noise_scale * std::sqrt(k.mass)) * noise_.segment(k.offset, k.size());
   }
   if (constraints_.empty()) return {};
-  return projection_outcome(constraints_.project_momentum(state.q, state.p), "O (RATTLE)");
+  return projection_outcome(project_momentum(state), "O (RATTLE)");
 }
 
 StepOutcome Stepper::overdamped_move(State& state, double step_size, double temperature,
@@ -120,7 +141,10 @@ StepOutcome Stepper::overdamped_move(State& state, double step_size, double temp
   gradient_valid_ = false;
   moved_step_ = state.step;
   if (constraints_.empty()) return {};
-  return projection_outcome(constraints_.project_position(q_old_, state.q, solver_), "SHAKE");
+  return projection_outcome(
+      timed(&StepTimes::projection,
+            [&] { return constraints_.project_position(q_old_, state.q, solver_); }),
+      "SHAKE");
 }
 
 StepOutcome Stepper::sample_momentum(State& state, double temperature, std::uint64_t substream) {
@@ -132,8 +156,7 @@ StepOutcome Stepper::sample_momentum(State& state, double temperature, std::uint
           std::sqrt(temperature * k.mass) * noise_.segment(k.offset, k.size());
   }
   if (constraints_.empty()) return {};
-  return projection_outcome(constraints_.project_momentum(state.q, state.p),
-                            "initial momentum (RATTLE)");
+  return projection_outcome(project_momentum(state), "initial momentum (RATTLE)");
 }
 
 }  // namespace cola

@@ -34,6 +34,13 @@ class NumericalError : public Error {
   using Error::Error;
 };
 
+// A file could not be read or written (missing, unwritable, full disk, not a
+// cola file, corrupt); the message names the path.
+class IoError : public Error {
+ public:
+  using Error::Error;
+};
+
 // Throws ConfigError(what) unless cond holds.
 void require(bool cond, const std::string& what);
 

@@ -33,6 +33,21 @@ struct StepOutcome {
   bool ok() const { return status == StepStatus::kOk; }
 };
 
+// Seconds spent in the parts of the substeps, accumulated while profiling is
+// on (the run driver profiles a fixed sample of steps: reading the clock
+// around every call would cost as much as a toy target's whole step).
+struct StepTimes {
+  double gradient = 0.0;    // potential value and gradient
+  double projection = 0.0;  // SHAKE/RATTLE and drift projections
+  double noise = 0.0;       // Gaussian draws
+  StepTimes& operator+=(const StepTimes& o) {
+    gradient += o.gradient;
+    projection += o.projection;
+    noise += o.noise;
+    return *this;
+  }
+};
+
 class Stepper {
  public:
   // The layout, potential and constraints must outlive the stepper; the
@@ -61,6 +76,9 @@ class Stepper {
     moved_step_ = kNotMoved;
   }
   double potential_value() const { return value_; }
+  bool gradient_valid() const { return gradient_valid_; }
+  void set_profiling(bool on) { profiling_ = on; }
+  const StepTimes& times() const { return times_; }
   const Vector& gradient() const { return gradient_; }
 
   StepOutcome kick(State& state, double coefficient);
@@ -74,8 +92,12 @@ class Stepper {
 
  private:
   StepOutcome projection_outcome(const ProjectionResult& r, const char* substep) const;
+  ProjectionResult project_momentum(State& state);
   // noise_ <- standard normals, block by block from their own streams.
   void draw_noise(std::uint64_t step, std::uint64_t substream);
+  // f(), adding its duration to `bucket` when profiling.
+  template <class F>
+  auto timed(double StepTimes::*bucket, F&& f);
 
   const ParameterLayout& layout_;
   const Potential& potential_;
@@ -87,6 +109,8 @@ class Stepper {
   double value_ = 0.0;
   bool gradient_valid_ = false;
   std::uint64_t moved_step_ = kNotMoved;  // state.step of the last move of q
+  bool profiling_ = false;
+  StepTimes times_;
 };
 
 }  // namespace cola

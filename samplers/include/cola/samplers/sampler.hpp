@@ -58,6 +58,8 @@ class Sampler {
            const std::function<void(const State&, const StepOutcome&)>& observe = {});
 
   const SamplerStats& stats() const { return stats_; }
+  // Continues the counters of a resumed chain.
+  void restore_stats(const SamplerStats& stats) { stats_ = stats; }
   const CommonOptions& options() const { return options_; }
   Stepper& stepper() { return stepper_; }
 

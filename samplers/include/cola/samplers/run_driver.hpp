@@ -1,0 +1,129 @@
+#pragma once
+// Runs the chains of one experiment: one Sampler per chain (built by a
+// factory, so chains may own per-chain potentials), warm-up, thinning,
+// per-step statistics, checkpoints and observers (the HDF5 writer, progress
+// displays), with OpenMP over chains.
+//
+// Threads: chains >= threads gives one chain per thread (dynamic schedule:
+// the schedule cannot change results, every chain is a pure function of its
+// start and its global chain index). chains < threads gives each chain
+// threads / chains threads for the work inside a step (nested OpenMP; today
+// the constraint components, which merge in a fixed order). Same seed, same
+// bits for any thread count.
+//
+// Statistics and the time split: the driver profiles every kProfileEvery-th
+// step (reading the clock around every substep would cost as much as a toy
+// target's whole step) and scales the measured fractions to the chain's
+// wall time.
+//
+// Errors: a chain that fails (the `error` failure policy, a bad start) stops
+// with its message in its ChainReport; the other chains stop at their next
+// step; every chain checkpoints the last good state it reached. Nothing
+// escapes the OpenMP region. request_stop() (e.g. from a SIGINT handler: it
+// only stores an atomic flag) stops all chains the same way.
+#include <cola/observer.hpp>
+#include <cola/samplers/sampler.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cola::samplers {
+
+struct RunOptions {
+  std::uint64_t chains = 1;
+  std::uint64_t first_chain = 0;  // global index of local chain 0 (keys the RNG streams)
+  Thinning thinning;
+  std::uint64_t total_steps = 0;       // per chain, warm-up included
+  std::uint64_t checkpoint_every = 0;  // steps between checkpoints; 0: only at the end
+  int threads = 0;                     // 0: omp_get_max_threads()
+  std::vector<Index> recorded_blocks;  // empty: every block
+  // Throws ConfigError naming the field.
+  void validate() const;
+};
+
+// Live counters of one chain, written by its thread with relaxed stores and
+// read by any thread (progress displays).
+struct ChainProgress {
+  enum Phase : int { kWaiting = 0, kRunning, kDone, kFailed, kStopped };
+  std::atomic<std::uint64_t> step{0};
+  std::atomic<std::uint64_t> failed_attempts{0};
+  std::atomic<std::uint64_t> rejected{0};
+  std::atomic<double> max_residual{0.0};
+  std::atomic<int> phase{kWaiting};
+};
+
+// Where a chain's time went (seconds, estimated from the profiled steps).
+struct TimeSplit {
+  double gradient = 0, projection = 0, noise = 0, observers = 0, other = 0;
+  double total() const { return gradient + projection + noise + observers + other; }
+  TimeSplit& operator+=(const TimeSplit& o);
+};
+
+struct ChainReport {
+  std::uint64_t chain = 0;  // global index
+  std::uint64_t start_step = 0, end_step = 0;
+  SamplerStats stats;
+  double seconds = 0;
+  TimeSplit time;
+  bool completed = false;
+  std::string error;           // why the chain stopped early (empty if it did not fail)
+  std::exception_ptr failure;  // the exception behind `error` (its type classifies it)
+};
+
+struct RunReport {
+  std::vector<ChainReport> chains;
+  double seconds = 0;
+  int threads = 1;
+  bool completed = false;      // every chain reached total_steps
+  bool interrupted = false;    // request_stop()
+  std::string message;         // first failure, or the interruption
+  std::exception_ptr failure;  // the first chain's failure, if any
+  std::uint64_t steps() const;
+};
+
+class RunDriver {
+ public:
+  static constexpr std::uint64_t kProfileEvery = 16;
+  using SamplerFactory = std::function<std::unique_ptr<Sampler>(std::uint64_t global_chain)>;
+
+  RunDriver(const ParameterLayout& layout, SamplerFactory factory, RunOptions options);
+
+  // Observers are told in the order added; they must outlive run().
+  void add_observer(Observer& observer) { observers_.push_back(&observer); }
+
+  // Runs chain i from starts[i] (a fresh initial state with empty
+  // accumulators, or a checkpoint to resume) to total_steps. Throws
+  // ConfigError for inconsistent starts; failures of chains are reported.
+  RunReport run(std::vector<ChainCheckpoint> starts);
+
+  void request_stop() { stop_.store(true, std::memory_order_relaxed); }
+  const ChainProgress& progress(std::uint64_t chain) const { return progress_[chain]; }
+  const RunOptions& options() const { return options_; }
+  RunDescription description() const;
+
+  // The sample_stats columns, in the order of on_stats values.
+  static const std::vector<StatSpec>& stat_specs();
+  // SamplerStats as the accumulators of a checkpoint, and back.
+  static const std::vector<std::string>& accumulator_names();
+  static std::vector<double> to_accumulators(const SamplerStats& stats);
+  static SamplerStats from_accumulators(const std::vector<double>& values);
+
+ private:
+  ChainReport run_chain(std::uint64_t local, ChainCheckpoint start, int inner_threads);
+  void checkpoint(std::uint64_t local, const State& state, const Sampler& sampler);
+
+  const ParameterLayout& layout_;
+  SamplerFactory factory_;
+  RunOptions options_;
+  Vector inverse_mass_;
+  std::vector<Observer*> observers_;
+  std::unique_ptr<ChainProgress[]> progress_;
+  std::atomic<bool> stop_{false};
+};
+
+}  // namespace cola::samplers
