@@ -2,7 +2,7 @@
 """Enforce the folder layering of DESIGN on #include <cola/...> directives.
 
 Which component owns a header follows from its include path:
-    cola/<name>.hpp, cola/detail/...   lib       (lib/include/cola/...)
+    cola/<name>.hpp, cola/detail/..., cola/io/...   lib   (lib/include/cola/...)
     cola/models/...                    models    (models/include/cola/models/...)
     cola/samplers/...                  samplers  (samplers/include/cola/samplers/...)
     cola/analysis/...                  analysis  (analysis/include/cola/analysis/...)
@@ -25,6 +25,9 @@ import re
 import subprocess
 import sys
 import tempfile
+
+# Subfolders of lib's include tree (cola/<sub>/...).
+LIB_SUBDIRS = {"detail", "io"}
 
 # Component -> components whose headers it may include.
 ALLOWED = {
@@ -63,7 +66,7 @@ def header_component(header):
     if "/" not in rest:
         return "lib"
     top = rest.split("/", 1)[0]
-    if top == "detail":
+    if top in LIB_SUBDIRS:
         return "lib"
     if top in ALLOWED:
         return top

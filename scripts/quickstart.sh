@@ -2,8 +2,9 @@
 # Quick start for cola on Debian 12: install missing build dependencies, build a
 # Release tree in build/ and run the example program (or the test suite).
 #
-#   scripts/quickstart.sh                 build, then run build/apps/cola_example
-#   scripts/quickstart.sh run [args...]   build, then run build/apps/cola_example [args...]
+#   scripts/quickstart.sh                 build, then `cola run` on the embedded demo
+#                                         (writes build/demo.h5, replacing an older one)
+#   scripts/quickstart.sh run [args...]   build, then run build/apps/cola [args...]
 #   scripts/quickstart.sh test [args...]  build, then run ctest [args...]   (e.g. test -L fast)
 #
 # Environment:
@@ -40,7 +41,8 @@ readonly PYTHON=/usr/bin/python3
 
 usage() {
   cat >&2 <<EOF
-usage: ${0##*/} [run [example-args...]]  build (Release, in build/) and run build/apps/cola_example
+usage: ${0##*/} [run [cola-args...]]     build (Release, in build/) and run build/apps/cola
+                                         (no arguments: cola run --out build/demo.h5 --force)
        ${0##*/} test [ctest-args...]     build and run the test suite, e.g. '${0##*/} test -L fast'
 environment: COLA_CMAKE_ARGS="extra cmake configure arguments"
 EOF
@@ -105,11 +107,15 @@ case "${mode}" in
     exec ctest --test-dir build --output-on-failure -j "$(nproc)" "$@"
     ;;
   run)
-    example=build/apps/cola_example
-    if [[ ! -x "${example}" ]]; then
-      echo "quickstart: ${example} was not built (is COLA_BUILD_EXAMPLES=OFF?)" >&2
+    cola=build/apps/cola
+    if [[ ! -x "${cola}" ]]; then
+      echo "quickstart: ${cola} was not built" >&2
       exit 1
     fi
-    exec "${example}" "$@"
+    if [[ $# -eq 0 ]]; then
+      # The embedded demo; --force so that running the quick start again works.
+      exec "${cola}" run --out build/demo.h5 --force
+    fi
+    exec "${cola}" "$@"
     ;;
 esac

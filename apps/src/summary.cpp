@@ -1,0 +1,109 @@
+#include <cola/apps/summary.hpp>
+#include <cola/projection.hpp>
+
+#include <cmath>
+#include <string>
+
+namespace cola::apps {
+
+namespace {
+
+std::string percent(double part, double whole) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f%%", whole > 0 ? 100.0 * part / whole : 0.0);
+  return buf;
+}
+
+std::string failures_by_cause(const samplers::SamplerStats& s) {
+  std::string out;
+  auto add = [&](const std::string& name, std::uint64_t n) {
+    if (n == 0) return;
+    if (!out.empty()) out += ", ";
+    out += name + " " + std::to_string(n);
+  };
+  for (int i = 0; i < kNumProjectionStatus; ++i)
+    add(std::string("projection ") + to_string(static_cast<ProjectionStatus>(i)),
+        s.projection_failures[static_cast<std::size_t>(i)]);
+  add("non-finite potential", s.nonfinite);
+  if (out.empty()) out = "none";
+  out += "; steps rejected " + std::to_string(s.rejected) + ", halved " +
+         std::to_string(s.halved_steps);
+  return out;
+}
+
+}  // namespace
+
+void print_summary(std::FILE* out, const SummaryInput& in) {
+  const samplers::RunReport& r = *in.report;
+  const double steps = static_cast<double>(r.steps());
+  std::fprintf(out, "\n%s: %zu chain%s, %llu steps each (%llu warm-up) on %d thread%s — %s\n",
+               in.sampler.c_str(), r.chains.size(), r.chains.size() == 1 ? "" : "s",
+               static_cast<unsigned long long>(in.total_steps),
+               static_cast<unsigned long long>(in.warmup), r.threads, r.threads == 1 ? "" : "s",
+               r.completed     ? "completed"
+               : r.interrupted ? "interrupted"
+                               : "FAILED");
+  std::fprintf(out, "  throughput    %.0f steps in %.2f s: %.0f steps/s in total\n", steps,
+               r.seconds, r.seconds > 0 ? steps / r.seconds : 0.0);
+  samplers::SamplerStats total;
+  samplers::TimeSplit split;
+  std::string per_chain;
+  for (const auto& c : r.chains) {
+    const double n = static_cast<double>(c.end_step - c.start_step);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%llu: %.0f", per_chain.empty() ? "" : ", ",
+                  static_cast<unsigned long long>(c.chain), c.seconds > 0 ? n / c.seconds : 0.0);
+    per_chain += buf;
+    split += c.time;
+    total.rejected += c.stats.rejected;
+    total.halved_steps += c.stats.halved_steps;
+    total.nonfinite += c.stats.nonfinite;
+    for (std::size_t i = 0; i < total.projection_failures.size(); ++i)
+      total.projection_failures[i] += c.stats.projection_failures[i];
+    total.max_residual = std::max(total.max_residual, c.stats.max_residual);
+    total.max_iterations = std::max(total.max_iterations, c.stats.max_iterations);
+  }
+  std::fprintf(out, "  per chain     steps/s  %s\n", per_chain.c_str());
+  const double t = split.total();
+  std::fprintf(out,
+               "  time split    gradient %s, projection %s, noise %s, I/O %s, other %s "
+               "(1 step in %llu profiled)\n",
+               percent(split.gradient, t).c_str(), percent(split.projection, t).c_str(),
+               percent(split.noise, t).c_str(), percent(split.observers, t).c_str(),
+               percent(split.other, t).c_str(),
+               static_cast<unsigned long long>(samplers::RunDriver::kProfileEvery));
+  std::fprintf(out, "  failures      %s\n", failures_by_cause(total).c_str());
+  std::fprintf(out, "  constraints   largest residual %.2e, most projection iterations %d\n",
+               total.max_residual, total.max_iterations);
+  bool biased = false;
+  for (const auto& e : in.references) {
+    const double z = (e.estimate - e.exact) / e.mcse;
+    std::fprintf(out,
+                 "  %s\n      estimate %.5f ± %.5f (MCSE, %llu draws), exact %.5f, "
+                 "difference %+.5f (%+.1f MCSE)\n      exact value: %s\n",
+                 e.name.c_str(), e.estimate, e.mcse, static_cast<unsigned long long>(e.draws),
+                 e.exact, e.estimate - e.exact, std::isfinite(z) ? z : 0.0, e.source.c_str());
+    biased = biased || (std::isfinite(z) && std::abs(z) > 4);
+  }
+  if (biased)
+    std::fprintf(
+        out,
+        "  note          differences of many MCSE are the step-size bias of an unadjusted\n"
+        "                sampler (O(h) for CoLA-od, O(h^2) for BAOAB): halve step_size to "
+        "see it shrink\n");
+  if (!r.completed) std::fprintf(out, "  stopped       %s\n", r.message.c_str());
+  if (in.output_path.empty()) {
+    std::fprintf(out, "  output        disabled\n");
+  } else {
+    std::fprintf(
+        out,
+        "  file          %s (%.1f MB in %llu chunks; writer thread busy %.2f s)\n"
+        "                inspect with `cola info %s`%s\n",
+        in.output_path.c_str(), static_cast<double>(in.bytes_written) / 1e6,
+        static_cast<unsigned long long>(in.chunks_written), in.writer_busy_seconds,
+        in.output_path.c_str(),
+        r.completed ? "" : (", continue with `cola resume " + in.output_path + "`").c_str());
+  }
+}
+
+}  // namespace cola::apps

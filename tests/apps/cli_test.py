@@ -1,0 +1,320 @@
+#!/usr/bin/python3
+"""Behaviour of the `cola` command, end to end, through its exit codes, its
+messages and the files it writes.
+
+    /usr/bin/python3 tests/apps/cli_test.py COLA_BINARY WORK_DIR [TEST_NAME...]
+
+Each test_* function is one case; with TEST_NAME arguments only those run.
+Files are compared dataset by dataset, bit for bit (numpy arrays viewed as
+bytes), leaving out the provenance attributes (times, command line).
+Exit codes under test (README): 0 ok, 1 run failed or interrupted,
+2 bad usage or configuration, 3 I/O.
+"""
+
+import hashlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+
+import h5py
+import numpy as np
+
+COLA = None
+WORK = None
+
+
+def small(steps=6000):
+    """A short demo: 3 chains so that 1 and 2 threads split them differently."""
+    return ["run", "--preset", "demo", "--chains", "3", "--steps", str(steps), "--quiet",
+            "--set", "run.warmup=500", "--set", "run.thin=7", "--set",
+            "run.checkpoint_every=1000"]
+
+
+SMALL = small()
+
+
+def run(*args, check_code=None, **kwargs):
+    proc = subprocess.run([COLA, *args], capture_output=True, text=True, timeout=600, **kwargs)
+    if check_code is not None and proc.returncode != check_code:
+        raise AssertionError(
+            f"cola {' '.join(args)}: exit {proc.returncode}, expected {check_code}\n"
+            f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc
+
+
+def path(name):
+    return os.path.join(WORK, name)
+
+
+def fresh(name):
+    p = path(name)
+    if os.path.exists(p):
+        os.remove(p)
+    return p
+
+
+def digest(p):
+    with open(p, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def datasets(p, groups=("posterior", "sample_stats", "cola")):
+    """Every dataset of the groups as {name: (dtype, shape, bytes)}: the
+    committed part of the per-draw arrays and, for the checkpoint arrays, the
+    newest complete checkpoint of each chain (the other slot holds an older
+    one, which depends on where a run was interrupted)."""
+    out = {}
+
+    def put(key, a):
+        a = np.asarray(a)
+        if a.dtype.kind == "O":  # strings: compare values, not object pointers
+            out[key] = ("O", a.shape, repr(a.tolist()))
+        else:
+            out[key] = (a.dtype.str, a.shape, np.ascontiguousarray(a).tobytes())
+
+    with h5py.File(p, "r", swmr=True) as f:
+        committed = {"posterior": f["cola/committed_draws"][()],
+                     "sample_stats": f["cola/committed_stats"][()]}
+        slot = f["cola/checkpoint_slot"][()]
+        for g in groups:
+            for name, ds in f[g].items():
+                if name == "checkpoint_slot":  # which slot is newest: parity of the count
+                    continue
+                a = ds[()]
+                if g in committed and name not in ("chain", "draw") and a.ndim >= 2:
+                    n = committed[g]
+                    a = np.concatenate([a[c, :n[c]].ravel() for c in range(a.shape[0])])
+                elif g == "cola" and name.startswith("checkpoint_") and name != "checkpoint_slot":
+                    a = np.stack([a[slot[c], c] for c in range(len(slot))])
+                elif g in committed and name == "draw":
+                    a = a[:max(committed[g])]
+                put(f"{g}/{name}", a)
+    return out
+
+
+def assert_same_data(a, b, groups=("posterior", "sample_stats", "cola")):
+    da, db = datasets(a, groups), datasets(b, groups)
+    assert da.keys() == db.keys(), f"{a} and {b} hold different datasets: {da.keys() ^ db.keys()}"
+    for k in da:
+        assert da[k] == db[k], f"{k} differs between {a} and {b}"
+
+
+def status(p):
+    with h5py.File(p, "r", swmr=True) as f:
+        s = f.attrs["status"]
+        return s.decode() if isinstance(s, bytes) else str(s)
+
+
+# ---------------------------------------------------------------- behaviour
+
+def test_presets_and_config():
+    out = run("presets", check_code=0).stdout
+    assert "demo" in out, out
+    text = run("config", check_code=0).stdout
+    cfg = tomllib.loads(text)
+    for section in ("model", "sampler", "run", "output"):
+        assert section in cfg, f"section {section} missing from `cola config`:\n{text}"
+    # The resolved configuration is a valid input that resolves to itself.
+    p = path("resolved.toml")
+    with open(p, "w") as f:
+        f.write(text)
+    assert run("config", p, check_code=0).stdout == text
+    # --set is applied and shown.
+    text = run("config", "--set", "run.chains=7", check_code=0).stdout
+    assert tomllib.loads(text)["run"]["chains"] == 7
+
+
+def test_run_writes_a_file_that_xarray_opens():
+    out = fresh("small.h5")
+    proc = run(*SMALL, "--out", out, check_code=0)
+    assert os.path.exists(out)
+    assert status(out) == "completed"
+    import xarray as xr
+    post = xr.open_dataset(out, group="posterior", engine="h5netcdf")
+    assert post.sizes["chain"] == 3
+    assert post.sizes["draw"] == 6000 // 7, post  # run.steps counts steps after warm-up
+    assert list(post["draw"].values[:2]) == [507, 514]
+    stats = xr.open_dataset(out, group="sample_stats", engine="h5netcdf")
+    assert "potential" in stats
+    xr.open_dataset(out, group="cola", engine="h5netcdf")
+    info = run("info", out, check_code=0).stdout
+    assert "completed" in info and "chain" in info, info
+    # The summary names the file and the throughput.
+    assert "steps/s" in proc.stdout and out in proc.stdout, proc.stdout
+
+
+def test_default_run_is_the_demo():
+    # `cola run` with no config runs the embedded demo (here shortened).
+    out = fresh("default.h5")
+    proc = run("run", "--steps", "3000", "--quiet", "--out", out, check_code=0)
+    assert "exact" in proc.stdout, proc.stdout
+
+
+def test_same_seed_same_bits_for_any_thread_count():
+    a, b = fresh("t1.h5"), fresh("t2.h5")
+    run(*SMALL, "--threads", "1", "--out", a, check_code=0)
+    run(*SMALL, "--threads", "2", "--out", b, check_code=0)
+    assert_same_data(a, b)
+    c = fresh("seed.h5")
+    run(*SMALL, "--seed", "7", "--out", c, check_code=0)
+    with h5py.File(a) as fa, h5py.File(c) as fc:
+        assert not np.array_equal(fa["posterior/x"][()], fc["posterior/x"][()])
+
+
+def test_resume_extends_a_completed_run():
+    whole, part = fresh("whole.h5"), fresh("part.h5")
+    run(*SMALL, "--out", whole, check_code=0)
+    run(*small(3000), "--out", part, check_code=0)
+    run("resume", part, "--steps", "6000", "--quiet", check_code=0)
+    assert status(part) == "completed"
+    assert_same_data(whole, part)
+
+
+def test_resume_after_sigint():
+    whole, cut = fresh("int_whole.h5"), fresh("int_cut.h5")
+    args = ["run", "--preset", "demo", "--chains", "2", "--steps", "3000000", "--quiet",
+            "--set", "run.checkpoint_every=50000", "--set", "run.thin=1000"]
+    run(*args, "--out", whole, check_code=0)
+    proc = subprocess.Popen([COLA, *args, "--out", cut], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(0.8)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode == 0:
+        raise AssertionError("the run finished before SIGINT; make it longer")
+    assert proc.returncode == 1, (proc.returncode, err)
+    assert status(cut) == "interrupted"
+    assert "resume" in err or "resume" in _, err
+    run("resume", cut, "--quiet", check_code=0)
+    assert_same_data(whole, cut)
+
+
+def test_sigkill_leaves_a_readable_file_and_resume_is_exact():
+    whole = fresh("kill_whole.h5")
+    args = ["--preset", "demo", "--chains", "2", "--steps", "2000000", "--quiet",
+            "--set", "run.checkpoint_every=20000", "--set", "run.thin=100"]
+    t0 = time.time()
+    run("run", *args, "--out", whole, check_code=0)
+    duration = time.time() - t0
+    rng = random.Random(2026)
+    killed_mid_run = 0
+    for attempt in range(3):
+        cut = fresh(f"kill_{attempt}.h5")
+        proc = subprocess.Popen([COLA, "run", *args, "--out", cut], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.15, 0.8) * duration)
+        proc.kill()
+        proc.wait()
+        if not os.path.exists(cut):
+            continue  # killed before the file was created: nothing to check
+        # Every committed draw is there and equals the uninterrupted run's.
+        # A killed SWMR writer leaves the file marked open for writing: readers
+        # open it in SWMR-read mode (or after `h5clear -s`).
+        with h5py.File(cut, "r", swmr=True) as f, h5py.File(whole, "r") as g:
+            committed = f["cola/committed_draws"][()]
+            for c, n in enumerate(committed):
+                assert np.array_equal(f["posterior/x"][c, :n], g["posterior/x"][c, :n])
+            assert f.attrs["status"] in (b"running", "running")
+            killed_mid_run += int(sum(committed) > 0)
+        # After `h5clear -s` (hdf5-tools) any reader opens it, xarray included.
+        copy = path(f"kill_{attempt}_cleared.h5")
+        shutil.copyfile(cut, copy)
+        subprocess.run(["h5clear", "-s", copy], check=True)
+        import xarray as xr
+        with xr.open_dataset(copy, group="posterior", engine="h5netcdf") as post:
+            assert post.sizes["chain"] == 2
+        run("resume", cut, "--quiet", check_code=0)
+        assert_same_data(whole, cut)
+    assert killed_mid_run >= 2, f"only {killed_mid_run} of 3 kills hit a run with draws"
+
+
+# ------------------------------------------------------------------- errors
+
+def test_existing_file_is_not_overwritten_without_force():
+    out = fresh("keep.h5")
+    run(*SMALL, "--out", out, check_code=0)
+    before = digest(out)
+    proc = run(*SMALL, "--out", out, check_code=3)
+    assert out in proc.stderr and "--force" in proc.stderr, proc.stderr
+    assert digest(out) == before
+    run(*SMALL, "--seed", "3", "--out", out, "--force", check_code=0)
+    assert digest(out) != before
+
+
+def test_configuration_errors_exit_2_and_create_nothing():
+    out = fresh("never.h5")
+    cases = [
+        (["--set", "sampler.stepsize=0.1"], "sampler.step_size"),   # suggestion
+        (["--set", "sampler.step_size=-1"], "sampler.step_size"),   # range
+        (["--set", "run.chains=two"], "run.chains"),                # type
+        (["--set", "run.chains"], "key=value"),                     # malformed
+        (["--preset", "no-such-preset"], "demo"),                   # lists valid presets
+        (["--chains", "0"], "chains"),
+        (["--no-such-flag"], "no-such-flag"),
+    ]
+    for extra, needle in cases:
+        args = ["run", "--quiet", "--out", out, *extra]
+        if "--preset" not in extra:
+            args[1:1] = ["--preset", "demo"]
+        proc = run(*args, check_code=2)
+        assert needle in proc.stderr, f"{extra}: {proc.stderr!r} lacks {needle!r}"
+        assert len(proc.stderr.strip().splitlines()) <= 3, proc.stderr
+        assert not os.path.exists(out), extra
+    bad = path("bad.toml")
+    with open(bad, "w") as f:
+        f.write("[run]\nchains = 2\n[sampler\n")
+    proc = run("run", bad, "--out", out, check_code=2)
+    assert "bad.toml:3:" in proc.stderr, proc.stderr  # file:line:column
+    assert not os.path.exists(out)
+
+
+def test_io_errors_exit_3():
+    proc = run(*SMALL, "--out", "/nonexistent-dir/x.h5", check_code=3)
+    assert "/nonexistent-dir/x.h5" in proc.stderr, proc.stderr
+    proc = run("run", path("missing.toml"), check_code=3)
+    assert "missing.toml" in proc.stderr, proc.stderr
+    proc = run("info", path("missing.h5"), check_code=3)
+    assert "missing.h5" in proc.stderr, proc.stderr
+    notcola = path("not-cola.h5")
+    with h5py.File(notcola, "w") as f:
+        f["x"] = np.arange(3)
+    proc = run("resume", notcola, check_code=3)
+    assert "not-cola.h5" in proc.stderr, proc.stderr
+    text = path("text.h5")
+    with open(text, "w") as f:
+        f.write("hello")
+    run("info", text, check_code=3)
+
+
+def main():
+    global COLA, WORK
+    COLA, WORK = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    wanted = sys.argv[3:]
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
+    unknown = set(wanted) - {n for n, _ in tests}
+    if unknown:
+        print(f"no such test: {sorted(unknown)}")
+        return 1
+    failed = 0
+    for name, fn in tests:
+        if wanted and name not in wanted:
+            continue
+        t0 = time.time()
+        try:
+            fn()
+            print(f"PASS {name} ({time.time() - t0:.1f} s)")
+        except Exception as e:  # report every case, then fail
+            failed += 1
+            print(f"FAIL {name}: {type(e).__name__}: {e}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
