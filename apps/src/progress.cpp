@@ -102,7 +102,7 @@ void ProgressDisplay::draw(bool final) {
                   100.0 * static_cast<double>(step) / static_cast<double>(total),
                   static_cast<unsigned long long>(step), static_cast<unsigned long long>(total),
                   final ? 0.0 : rate,
-                  format_duration(phase == samplers::ChainProgress::kRunning ? eta : 0).c_str(),
+                  format_duration(phase == samplers::ChainProgress::kRunning ? eta : NAN).c_str(),
                   static_cast<unsigned long long>(p.failed_attempts.load()),
                   static_cast<unsigned long long>(p.rejected.load()), p.max_residual.load(),
                   phase_name(phase));
