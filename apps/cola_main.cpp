@@ -3,6 +3,7 @@
 #include <cola/apps/commands.hpp>
 
 #include <CLI/CLI.hpp>
+#include <H5public.h>
 
 #include <cstdio>
 #include <string>
@@ -38,6 +39,12 @@ void add_config_options(CLI::App& app, cola::apps::ConfigSource& source, bool sh
 
 int main(int argc, char** argv) {
   using namespace cola::apps;
+  // HDF5 1.10 closes files left open at exit, and crashes doing so for a file
+  // whose writes failed (a full disk; measured with a file-size limit): the
+  // writer could not close it and reported the I/O error already. Every file
+  // the command finishes is closed explicitly, so the exit-time clean-up has
+  // nothing else to do. Must precede every other HDF5 call.
+  H5dont_atexit();
   CLI::App app{"cola: constrained Langevin sampling (CoLA-od, CoLA-ud) of model parameters"};
   app.require_subcommand(0, 1);
   app.footer(

@@ -291,6 +291,36 @@ def test_io_errors_exit_3():
     run("info", text, check_code=3)
 
 
+def test_full_disk_is_an_io_error_and_keeps_committed_draws():
+    """A file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored) makes writes fail
+    with EFBIG exactly as a full disk does, without mounting anything."""
+    import resource
+    out = fresh("full.h5")
+    limit = 2 << 20  # bytes: the run below writes ~30 MB
+
+    def limit_file_size():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    proc = subprocess.run([COLA, "run", "--preset", "demo", "--quiet", "--out", out],
+                          capture_output=True, text=True, timeout=600, preexec_fn=limit_file_size)
+    assert proc.returncode == 3, (proc.returncode, proc.stderr)
+    assert out in proc.stderr, proc.stderr
+    assert os.path.getsize(out) <= limit
+    # The last write was cut short, so the file is shorter than its superblock
+    # says; `h5clear --increment` (hdf5-tools) repairs that. What was
+    # committed before the failure is then intact and equals a normal run's.
+    subprocess.run(["h5clear", "--increment=1", out], check=True, capture_output=True)
+    whole = fresh("full_whole.h5")
+    run("run", "--preset", "demo", "--quiet", "--steps", "100000", "--out", whole, check_code=0)
+    with h5py.File(out, "r") as f, h5py.File(whole, "r") as g:
+        committed = f["cola/committed_draws"][()]
+        assert committed.sum() > 0, committed
+        for c, n in enumerate(committed):
+            n = min(n, g["cola/committed_draws"][c])
+            assert np.array_equal(f["posterior/x"][c, :n], g["posterior/x"][c, :n])
+
+
 def main():
     global COLA, WORK
     COLA, WORK = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
