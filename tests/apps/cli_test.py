@@ -291,6 +291,23 @@ def test_io_errors_exit_3():
     run("info", text, check_code=3)
 
 
+def test_numerical_failure_exits_1_and_reject_policy_continues():
+    # CoLA-od with h = 50 on the unit sphere: SHAKE has no root at the first step.
+    out = fresh("fail.h5")
+    bad = ["--set", "sampler.type=cola-od", "--set", "sampler.step_size=50"]
+    proc = run("run", "--preset", "demo", "--quiet", "--steps", "1000", "--out", out, *bad,
+               check_code=1)
+    assert "no_root" in proc.stderr and "failure_policy" in proc.stderr, proc.stderr
+    assert status(out) == "failed"
+    out = fresh("reject.h5")
+    proc = run("run", "--preset", "demo", "--quiet", "--steps", "1000", "--out", out, *bad,
+               "--set", "sampler.failure_policy=reject", check_code=0)
+    with h5py.File(out, "r") as f:
+        rejected = f["sample_stats/rejected"][()]
+        assert rejected.sum() > 0 and rejected.max() == 1, rejected.sum()
+    assert "no_root" in proc.stdout, proc.stdout  # failures by cause in the summary
+
+
 def test_full_disk_is_an_io_error_and_keeps_committed_draws():
     """A file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored) makes writes fail
     with EFBIG exactly as a full disk does, without mounting anything."""
