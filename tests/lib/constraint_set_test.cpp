@@ -71,7 +71,7 @@ struct Disjoint {
 
 }  // namespace
 
-TEST_CASE("disjoint constraints are separate components; untouched blocks are free",
+TEST_CASE("disjoint constraints are separate components, untouched blocks are free",
           "[constraint_set]") {
   Disjoint s;
   CHECK(s.set.bound());

@@ -85,7 +85,7 @@ TEST_CASE("A to_full(v) = c for any v, and to_reduced inverts to_full", "[repara
   }
 }
 
-TEST_CASE("to_full(to_reduced(x)) == x on the subspace; off it, the nearest point", "[reparam]") {
+TEST_CASE("to_full(to_reduced(x)) == x on the subspace, off it the nearest point", "[reparam]") {
   Fixture f;
   // A point of the subspace: x = B u + x0 in "w", anything elsewhere.
   Vector x = random_vector(8, 9);

@@ -159,7 +159,7 @@ TEST_CASE("the o-CoLA iteration converges to 1e-10 for small moves", "[orthogona
   }
 }
 
-TEST_CASE("the iteration cap is a typed status; the Newton fallback then converges",
+TEST_CASE("the iteration cap is a typed status, the Newton fallback then converges",
           "[orthogonality][failure]") {
   for (auto [rows, cols] : kShapes) {
     Fixture f(rows, cols);

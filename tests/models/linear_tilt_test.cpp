@@ -48,7 +48,7 @@ double series_ratio(double nu, double k) {
 
 }  // namespace
 
-TEST_CASE("LinearTilt normalises its direction; V = -kappa mu.q", "[linear_tilt]") {
+TEST_CASE("LinearTilt normalises its direction, V = -kappa mu.q", "[linear_tilt]") {
   Vector dir(3);
   dir << 0, 3, 4;
   const LinearTilt t(dir, 2.0);

@@ -18,6 +18,12 @@ using detail::Handle;
 using detail::Hdf5File;
 using detail::Hdf5Lock;
 
+namespace {
+
+constexpr unsigned kSwmrReadAttempts = 24;
+
+}  // namespace
+
 struct TrajectoryReader::Impl {
   explicit Impl(const std::string& path) : file(path) {}
 
@@ -78,7 +84,14 @@ void TrajectoryReader::open_file(Impl& m) {
   // Files not written in SWMR mode need the plain open, and if their writer
   // died before closing them, an open that ignores the "open for writing"
   // mark (read-only, so the mark stays; see detail::open_for_update).
-  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT);
+  // A SWMR reader retries a metadata block whose checksum fails (the writer
+  // may be rewriting it), sleeping 1 ns, 2 ns, 4 ns, ...: HDF5's default of
+  // 100 attempts turns a block that is really damaged into a hang of years.
+  // 24 attempts wait about 17 ms in total.
+  Handle swmr_fapl = file.own(H5Pcreate(H5P_FILE_ACCESS), "opening for reading");
+  file.check_status(H5Pset_metadata_read_attempts(swmr_fapl.get(), kSwmrReadAttempts),
+                    "opening for reading");
+  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, swmr_fapl.get());
   m.swmr = id >= 0;
   if (id < 0) {
     H5Eclear2(H5E_DEFAULT);

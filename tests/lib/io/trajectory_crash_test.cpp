@@ -193,7 +193,7 @@ TEST_CASE("trajectory: killed runs without SWMR (measurement)", "[.][trajectory]
   CHECK(true);
 }
 
-TEST_CASE("trajectory: a reader follows a live run; a killed run resumes in place",
+TEST_CASE("trajectory: a reader follows a live run, and the killed run resumes in place",
           "[trajectory][crash]") {
   TempDir dir;
   const std::string path = dir.file("live.h5");
@@ -233,9 +233,17 @@ TEST_CASE("trajectory: a reader follows a live run; a killed run resumes in plac
     TrajectoryWriter writer = TrajectoryWriter::resume(o);
     writer.on_start(r.run);
     std::vector<std::thread> threads;
+    std::vector<std::string> errors(2);
     for (std::uint64_t c = 0; c < 2; ++c)
-      threads.emplace_back([&, c] { r.drive(writer, c, from[c], from[c] + 24, 0, true); });
+      threads.emplace_back([&, c] {
+        try {
+          r.drive(writer, c, from[c], from[c] + 24, 0, true);
+        } catch (const std::exception& e) {
+          errors[c] = e.what();
+        }
+      });
     for (auto& t : threads) t.join();
+    CHECK(errors == std::vector<std::string>(2));
     writer.on_finish(RunEnd{false, "interrupted"});
   }
   const TrajectoryReader reader(path);

@@ -9,6 +9,7 @@
 #include <cola/io/trajectory_writer.hpp>
 
 #include <catch2/catch.hpp>
+#include <hdf5.h>
 
 #include <fstream>
 #include <string>
@@ -196,4 +197,45 @@ TEST_CASE("trajectory resume errors: a run that does not match the file", "[traj
   std::ofstream(text) << "not hdf5\n";
   o.path = text;
   CHECK_THROWS_WITH(TrajectoryWriter::resume(o), Contains(text) && Contains("not an HDF5 file"));
+}
+
+TEST_CASE("trajectory resume: extents a killed writer left unequal are aligned",
+          "[trajectory][resume]") {
+  TempDir dir;
+  const std::string path = dir.file("uneven.h5");
+  const TestRun r(2, {0, 1, 1}, 12);
+  {
+    TrajectoryWriter writer(options_for(path, Precision::kFloat64));
+    writer.on_start(r.run);
+    r.drive_all(writer, {0, 0}, 6, 4, false);  // checkpoints at step 4
+    writer.on_finish(RunEnd{false, "interrupted"});
+  }
+  {
+    // What a kill between two H5Dset_extent calls leaves: posterior/x is 3
+    // draws longer than posterior/w and the draw coordinate.
+    const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl);
+    REQUIRE(f >= 0);
+    const hid_t x = H5Dopen2(f, "posterior/x", H5P_DEFAULT);
+    const hsize_t dims[3] = {2, 9, 4};
+    CHECK(H5Dset_extent(x, dims) >= 0);
+    H5Dclose(x);
+    H5Fclose(f);
+    H5Pclose(fapl);
+  }
+  {
+    TrajectoryOptions o;
+    o.path = path;
+    TrajectoryWriter writer = TrajectoryWriter::resume(o);
+    writer.on_start(r.run);
+    writer.on_finish(RunEnd{false, "interrupted"});
+  }
+  const auto dump = cola::test::dump_file(path);
+  CHECK(dump.shapes.at("posterior/x")[1] == 9);
+  CHECK(dump.shapes.at("posterior/w")[1] == 9);
+  CHECK(dump.shapes.at("posterior/draw")[0] == 9);
+  const TrajectoryReader reader(path);
+  CHECK(reader.draw_steps(9) == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9});
+  CHECK(reader.committed_draws(0) == 4);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -108,13 +109,23 @@ struct TestRun {
     if (final_checkpoint) o.on_checkpoint(checkpoint(chain, to));
   }
 
-  // Every chain on its own thread, from the given steps to `to`.
+  // Every chain on its own thread, from the given steps to `to`; the first
+  // exception of a chain is rethrown after all have stopped.
   void drive_all(Observer& o, const std::vector<std::uint64_t>& from, std::uint64_t to,
                  std::uint64_t every, bool final_checkpoint) const {
     std::vector<std::thread> threads;
+    std::vector<std::exception_ptr> errors(run.num_chains);
     for (std::uint64_t c = 0; c < run.num_chains; ++c)
-      threads.emplace_back([&, c] { drive(o, c, from[c], to, every, final_checkpoint); });
+      threads.emplace_back([&, c] {
+        try {
+          drive(o, c, from[c], to, every, final_checkpoint);
+        } catch (...) {
+          errors[c] = std::current_exception();
+        }
+      });
     for (auto& t : threads) t.join();
+    for (const auto& e : errors)
+      if (e) std::rethrow_exception(e);
   }
 };
 

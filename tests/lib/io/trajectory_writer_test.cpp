@@ -195,7 +195,7 @@ TEST_CASE("trajectory: the block axes are stored row-major (ds[c, d, i, j] == bl
   H5Fclose(f);
 }
 
-TEST_CASE("trajectory checkpoints are double-buffered; the newest complete one is read",
+TEST_CASE("trajectory checkpoints are double-buffered, the newest complete one is read",
           "[trajectory]") {
   TempDir dir;
   const TestRun r(2, {3, 2, 1}, 35);

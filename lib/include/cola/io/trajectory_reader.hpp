@@ -7,8 +7,10 @@
 // The file is opened read-only in SWMR-read mode, so a file that a live run
 // is writing (or one whose writer was killed) opens, and the per-chain
 // accessors re-read the committed counters on every call to follow a live
-// run. Only committed rows are returned: anything after them may be NaN or
-// left over from before a resume.
+// run (attributes are read once, at opening). Only committed rows are
+// returned: anything after them may be NaN or left over from before a
+// resume. A damaged metadata block fails with IoError after about 17 ms of
+// retries instead of HDF5's default (exponential, in effect endless).
 //
 // Thread safety: calls are serialised by the process-wide HDF5 lock, so one
 // reader may be shared by threads. A file a writer of the same process still
@@ -42,7 +44,9 @@ class TrajectoryReader {
   std::string attribute(const std::string& name) const;
   // Every root attribute as text (numbers in decimal), by name.
   std::vector<std::pair<std::string, std::string>> attributes() const;
-  // "running", "completed", "failed" or "interrupted" (re-read on each call).
+  // "running", "completed", "failed" or "interrupted", as when the file was
+  // opened. "running" in a file nobody writes: its writer was killed (or
+  // could not close it after an I/O error).
   std::string status() const;
 
   std::uint64_t num_chains() const;

@@ -45,14 +45,15 @@
 // data (into the slot not holding the newest checkpoint), flush,
 // checkpoint_slot, flush. Only the newest complete checkpoint and the
 // committed rows are meaningful; anything past them is NaN or left over from
-// before a resume.
+// before a resume. The file is allocated in 4 KiB pages so that no metadata
+// block straddles a page: a kill can tear a write only between pages.
 //
 // Threads: on_start and on_finish on the driver's thread; on_draw, on_stats
 // and on_checkpoint concurrently for different chains (Observer's contract).
 // They copy into per-chain chunk buffers (no lock between chains) and hand
 // full chunks through a BoundedQueue to one writer thread, the only thread
 // that calls HDF5 between on_start and on_finish (under the process-wide
-// HDF5 lock, so a reader or another writer in the same process is safe). A
+// HDF5 lock, so readers and writers of other files in the process are safe). A
 // full queue makes the chain wait (the "I/O stall" of WriterStats).
 // Memory: one posterior and one statistics chunk per chain, plus at most
 // about queue_bytes queued (at least one item); a chunk buffer is allocated
