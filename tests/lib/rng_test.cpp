@@ -88,7 +88,8 @@ TEST_CASE("normal() has mean 0 and variance 1", "[rng][moments]") {
   CHECK(std::abs(fourth - 3) < 5 * std::sqrt(96.0 / n));
 }
 
-TEST_CASE("uniform() lies in [0, 1) with mean 1/2 and uses the top 53 bits", "[rng][moments]") {
+TEST_CASE("uniform() lies in the half-open unit interval with mean 1/2 and uses the top 53 bits",
+          "[rng][moments]") {
   constexpr int n = 100000;
   RngStream rng(StreamKey{7, 0, 0, 0, 0});
   RngStream copy = rng;

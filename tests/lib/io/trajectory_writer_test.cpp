@@ -167,7 +167,7 @@ TEST_CASE("trajectory round trip: float32 with automatic chunking", "[trajectory
   check_contents(r, reader, [](double v) { return static_cast<double>(static_cast<float>(v)); });
 }
 
-TEST_CASE("trajectory: the block axes are stored row-major (ds[c, d, i, j] == block(i, j))",
+TEST_CASE("trajectory: the block axes are stored row-major (ds(c, d, i, j) == block(i, j))",
           "[trajectory]") {
   TempDir dir;
   const TestRun r(1, {0, 1, 1}, 2);
