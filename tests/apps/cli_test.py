@@ -182,7 +182,12 @@ def test_resume_after_sigint():
     run(*args, "--out", whole, check_code=0)
     proc = subprocess.Popen([COLA, *args, "--out", cut], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    time.sleep(0.8)
+    # The handler is installed before the file is created: wait for the file
+    # (a slow start, e.g. under ASan, must not turn SIGINT into a plain kill).
+    deadline = time.time() + 120
+    while not os.path.exists(cut) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     if proc.returncode == 0:
