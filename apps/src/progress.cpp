@@ -111,7 +111,11 @@ void ProgressDisplay::draw(bool final) {
   }
   if (mode_ == ProgressMode::kPlain) {
     const double elapsed = std::chrono::duration<double>(now - start_).count();
-    out = "[" + format_duration(elapsed) + "]\n" + out;
+    // Built by appends: GCC 12's -Wrestrict misfires on "literal" + string&& in C++20.
+    std::string header = "[";
+    header += format_duration(elapsed);
+    header += "]\n";
+    out.insert(0, header);
   }
   std::fputs(out.c_str(), stream_);
   std::fflush(stream_);

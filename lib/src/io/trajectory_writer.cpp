@@ -174,7 +174,11 @@ void check_new_path(const TrajectoryOptions& o) {
     throw IoError(o.path + ": directory " + dir.string() + " does not exist");
   // access() says yes to root everywhere and knows nothing of read-only or
   // special file systems, so probe with a real (immediately removed) file.
-  std::string probe = (dir / ("." + path.filename().string() + ".probe-XXXXXX")).string();
+  // (Built by appends: GCC 12's -Wrestrict misfires on "literal" + string&& in C++20.)
+  std::string name = ".";
+  name += path.filename().string();
+  name += ".probe-XXXXXX";
+  std::string probe = (dir / name).string();
   const int fd = ::mkstemp(probe.data());
   if (fd < 0)
     throw IoError(o.path + ": cannot create files in " + dir.string() + ": " +
