@@ -22,6 +22,7 @@ COLA_DEB_PACKAGES=(
   libeigen3-dev
   libboost-dev
   libhdf5-dev
+  zlib1g-dev
   hdf5-tools
   catch2
   libtomlplusplus-dev
