@@ -1,5 +1,7 @@
 // IDX reader: round trips on small files written here (raw and gzip, told
 // apart by content), the real Fashion-MNIST files, and one test per error.
+#include "temp_dir.hpp"
+
 #include <cola/error.hpp>
 #include <cola/models/idx_reader.hpp>
 
@@ -23,32 +25,11 @@ using cola::models::IdxArray;
 using cola::models::read_idx;
 using cola::models::read_idx_dataset;
 
+using cola::test::TempDir;
+
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
-
-// A directory under TMPDIR (or /tmp), removed with its content.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = base && *base ? base : "/tmp";
-    pattern += "/cola-idx-test-XXXXXX";
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 // IDX bytes: magic (0, 0, type, ndims), big-endian dims, then the payload.
 Bytes idx_bytes(const std::vector<std::uint32_t>& dims, const Bytes& payload,

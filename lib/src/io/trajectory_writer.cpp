@@ -937,7 +937,7 @@ void TrajectoryWriter::Impl::open_for_resume(const RunDescription& run) {
 
 void TrajectoryWriter::Impl::begin_writing() {
   flush();
-  if (options.swmr) file.check_status(H5Fstart_swmr_write(h5.get()), "switching to SWMR writing");
+  file.check_status(H5Fstart_swmr_write(h5.get()), "switching to SWMR writing");
   // Bound the bytes queued plus the batch being written by queue_bytes.
   const std::uint64_t value_bytes = float32 ? 4 : 8;
   std::uint64_t draw_bytes = 0;

@@ -43,22 +43,21 @@ TestRun child_run() {
   return TestRun(2, {0, 1, 1}, kEndless);
 }
 
-TrajectoryOptions child_options(const std::string& path, bool swmr) {
+TrajectoryOptions child_options(const std::string& path) {
   TrajectoryOptions o;
   o.path = path;
   o.chunk_draws = 4;
   o.stats_chunk_rows = 16;
   o.queue_bytes = 1 << 16;
-  o.swmr = swmr;
   return o;
 }
 
 // The forked child: writes until killed. One byte on `fd` says on_start
 // is done (the file exists).
-[[noreturn]] void run_child(const std::string& path, bool swmr, int fd) {
+[[noreturn]] void run_child(const std::string& path, int fd) {
   try {
     const TestRun r = child_run();
-    TrajectoryWriter writer(child_options(path, swmr));
+    TrajectoryWriter writer(child_options(path));
     writer.on_start(r.run);
     const char started = 1;
     if (write(fd, &started, 1) != 1) _exit(3);
@@ -74,7 +73,7 @@ struct Child {
   bool started = false;
 };
 
-Child start_child(const std::string& path, bool swmr) {
+Child start_child(const std::string& path) {
   int fds[2];
   if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
   std::fflush(nullptr);
@@ -83,7 +82,7 @@ Child start_child(const std::string& path, bool swmr) {
   if (child.pid < 0) throw std::runtime_error("fork failed");
   if (child.pid == 0) {
     close(fds[0]);
-    run_child(path, swmr, fds[1]);
+    run_child(path, fds[1]);
   }
   close(fds[1]);
   char byte = 0;
@@ -141,7 +140,7 @@ struct KillOutcome {
   std::vector<std::string> errors;
 };
 
-KillOutcome kill_repeatedly(const TempDir& dir, bool swmr, int runs) {
+KillOutcome kill_repeatedly(const TempDir& dir, int runs) {
   std::mt19937_64 rng(20240501);
   std::uniform_int_distribution<int> delay_ms(20, 300);
   const TestRun r = child_run();
@@ -149,7 +148,7 @@ KillOutcome kill_repeatedly(const TempDir& dir, bool swmr, int runs) {
   for (int i = 0; i < runs; ++i) {
     const std::string path = dir.file("killed_" + std::to_string(i) + ".h5");
     const int delay = delay_ms(rng);
-    const Child child = start_child(path, swmr);
+    const Child child = start_child(path);
     // The delay is the experiment (where the kill lands), not synchronisation.
     if (child.started) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
     kill_child(child);
@@ -175,7 +174,7 @@ KillOutcome kill_repeatedly(const TempDir& dir, bool swmr, int runs) {
 TEST_CASE("trajectory: a run killed with SIGKILL at a random moment stays readable",
           "[trajectory][crash]") {
   TempDir dir;
-  const KillOutcome out = kill_repeatedly(dir, true, 20);
+  const KillOutcome out = kill_repeatedly(dir, 20);
   for (const auto& e : out.errors) UNSCOPED_INFO(e);
   WARN("SWMR: " << out.readable << "/20 killed files readable with every committed value; "
                 << out.draws << " committed draws checked");
@@ -183,22 +182,12 @@ TEST_CASE("trajectory: a run killed with SIGKILL at a random moment stays readab
   CHECK(out.draws > 0);
 }
 
-// Measurement only (hidden, not run by ctest): the same without SWMR mode.
-TEST_CASE("trajectory: killed runs without SWMR (measurement)", "[.][trajectory][measure]") {
-  TempDir dir;
-  const KillOutcome out = kill_repeatedly(dir, false, 20);
-  for (const auto& e : out.errors) UNSCOPED_INFO(e);
-  WARN("without SWMR: " << out.readable << "/20 killed files readable; " << out.draws
-                        << " committed draws checked");
-  CHECK(true);
-}
-
 TEST_CASE("trajectory: a reader follows a live run, and the killed run resumes in place",
           "[trajectory][crash]") {
   TempDir dir;
   const std::string path = dir.file("live.h5");
   const TestRun r = child_run();
-  const Child child = start_child(path, true);
+  const Child child = start_child(path);
   REQUIRE(child.started);
   std::uint64_t seen = 0;
   {

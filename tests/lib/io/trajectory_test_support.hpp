@@ -4,6 +4,8 @@
 // driver that reports it to an observer the way samplers::RunDriver does,
 // temporary directories, and a raw dump of every dataset for bit-for-bit
 // file comparisons.
+#include "temp_dir.hpp"
+
 #include <cola/io/trajectory_reader.hpp>
 #include <cola/io/trajectory_writer.hpp>
 #include <cola/observer.hpp>
@@ -22,26 +24,6 @@
 namespace cola::test {
 
 // A directory under TMPDIR (or /tmp), removed with its content.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base && *base ? base : "/tmp") + "/cola-io-test-XXXXXX";
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
 // Exactly representable in double: the comparisons below are exact.
 inline double value(std::uint64_t chain, std::uint64_t step, Index i) {
   return 1000.0 * static_cast<double>(chain) + static_cast<double>(step) +

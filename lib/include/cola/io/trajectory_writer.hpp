@@ -94,9 +94,6 @@ struct TrajectoryOptions {
   // are reserved.
   std::vector<std::pair<std::string, std::string>> attributes;
   bool overwrite = false;  // replace an existing file (--force)
-  // false switches off SWMR mode. For measurements only: a file written
-  // without it is in general unreadable after a crash.
-  bool swmr = true;
 
   // Throws ConfigError naming the field.
   void validate() const;
