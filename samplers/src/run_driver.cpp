@@ -44,6 +44,13 @@ void RunOptions::validate() const {
   require(thinning.stats_thin >= 1, "run.stats_thin must be >= 1");
   require(total_steps > thinning.warmup, "run.steps must be >= 1 after the warm-up");
   require(threads >= 0, "run.threads must be >= 0 (0: all cores)");
+  if (evaluator) {
+    const std::uint64_t every = evaluator->every();
+    require(every >= 1 && every % thinning.stats_thin == 0,
+            "evaluation every " + std::to_string(every) +
+                " steps must be a positive multiple of run.stats_thin = " +
+                std::to_string(thinning.stats_thin));
+  }
 }
 
 TimeSplit& TimeSplit::operator+=(const TimeSplit& o) {
@@ -132,11 +139,20 @@ RunDriver::RunDriver(const ParameterLayout& layout, SamplerFactory factory, RunO
   progress_ = std::make_unique<ChainProgress[]>(options_.chains);
 }
 
+std::vector<StatSpec> RunDriver::all_stat_specs() const {
+  std::vector<StatSpec> specs = stat_specs();
+  if (options_.evaluator) {
+    const std::vector<StatSpec> extra = options_.evaluator->specs();
+    specs.insert(specs.end(), extra.begin(), extra.end());
+  }
+  return specs;
+}
+
 RunDescription RunDriver::description() const {
   RunDescription d;
   d.layout = &layout_;
   d.recorded_blocks = options_.recorded_blocks;
-  d.stats = stat_specs();
+  d.stats = all_stat_specs();
   d.accumulators = accumulator_names();
   d.num_chains = options_.chains;
   d.first_chain = options_.first_chain;
@@ -175,7 +191,8 @@ ChainReport RunDriver::run_chain(std::uint64_t local, ChainCheckpoint start, int
     have_good_state = true;
     progress.phase.store(ChainProgress::kRunning, std::memory_order_relaxed);
     Stepper& stepper = sampler->stepper();
-    std::vector<double> row(kNumStats);
+    const StatsEvaluator* evaluator = options_.evaluator.get();
+    std::vector<double> row(all_stat_specs().size(), std::numeric_limits<double>::quiet_NaN());
     const bool momentum = state.p.size() > 0;
     while (state.step < options_.total_steps) {
       if (stop_.load(std::memory_order_relaxed)) break;
@@ -201,6 +218,12 @@ ChainReport RunDriver::run_chain(std::uint64_t local, ChainCheckpoint start, int
         row[kHalved] = static_cast<double>(after.halved_steps - before.halved_steps);
         row[kFailedAttempts] =
             static_cast<double>(after.failed_attempts() - before.failed_attempts());
+        if (evaluator != nullptr) {
+          if (s % evaluator->every() == 0)
+            evaluator->evaluate(report.chain, state, row.data() + kNumStats);
+          else
+            std::fill(row.begin() + kNumStats, row.end(), std::numeric_limits<double>::quiet_NaN());
+        }
         const std::uint64_t k = (s - thin.warmup) / thin.stats_thin - 1;
         for (Observer* o : observers_) o->on_stats(local, k, row.data());
       }

@@ -292,3 +292,72 @@ TEST_CASE("run driver: accumulators round-trip the sampler counters", "[run_driv
   CHECK(t.max_iterations == 9);
   CHECK(RunDriver::accumulator_names().size() == RunDriver::to_accumulators(s).size());
 }
+
+namespace {
+
+// Records the squared norm of q and the step it saw, as a network's test
+// metrics would be recorded.
+class NormEvaluator final : public StatsEvaluator {
+ public:
+  explicit NormEvaluator(std::uint64_t every) : every_(every) {}
+  std::vector<StatSpec> specs() const override {
+    return {{"norm2", StatSpec::Kind::kFloat64, "|q|^2"},
+            {"seen_step", StatSpec::Kind::kFloat64, "step evaluated"}};
+  }
+  std::uint64_t every() const override { return every_; }
+  void evaluate(std::uint64_t, const State& state, double* values) const override {
+    values[0] = state.q.squaredNorm();
+    values[1] = static_cast<double>(state.step);
+  }
+
+ private:
+  std::uint64_t every_;
+};
+
+}  // namespace
+
+TEST_CASE("run driver: an evaluator's columns follow the driver's, NaN between evaluations",
+          "[run_driver]") {
+  const Problem problem;
+  Collector collector;
+  RunOptions o = options(1, 1);  // warm-up 20, stats every 2 steps
+  o.evaluator = std::make_shared<NormEvaluator>(10);
+  RunDriver driver(problem.layout, problem.factory(), o);
+  driver.add_observer(collector);
+  const std::size_t own = RunDriver::stat_specs().size();
+  REQUIRE(driver.description().stats.size() == own + 2);
+  CHECK(driver.description().stats[own].name == "norm2");
+  REQUIRE(driver.run(problem.starts(1)).completed);
+
+  // Stepped by hand: row k comes from step 20 + 2(k + 1); evaluated when that
+  // step is a multiple of 10.
+  const auto sampler = problem.factory()(0);
+  State state = problem.starts(1)[0].state;
+  std::size_t evaluated = 0;
+  for (std::uint64_t s = 1; s <= 200; ++s) {
+    sampler->step(state);
+    if (s <= 20 || (s - 20) % 2 != 0) continue;
+    const std::vector<double>& row = collector.chains[0].stats.at((s - 20) / 2 - 1);
+    REQUIRE(row.size() == own + 2);
+    if (s % 10 == 0) {
+      CHECK(row[own] == state.q.squaredNorm());
+      CHECK(row[own + 1] == static_cast<double>(s));
+      ++evaluated;
+    } else {
+      CHECK(std::isnan(row[own]));
+      CHECK(std::isnan(row[own + 1]));
+    }
+  }
+  CHECK(evaluated == 18);  // steps 30, 40, ..., 200
+}
+
+TEST_CASE("run driver: an evaluation period that is not a multiple of stats_thin is refused",
+          "[run_driver][errors]") {
+  const Problem problem;
+  RunOptions o = options(1, 1);  // stats_thin = 2
+  o.evaluator = std::make_shared<NormEvaluator>(5);
+  CHECK_THROWS_WITH(RunDriver(problem.layout, problem.factory(), o),
+                    Catch::Contains("multiple of run.stats_thin = 2"));
+  o.evaluator = std::make_shared<NormEvaluator>(0);
+  CHECK_THROWS_AS(RunDriver(problem.layout, problem.factory(), o), ConfigError);
+}

@@ -34,14 +34,32 @@
 
 namespace cola::samplers {
 
+// Statistics computed from the state rather than by the sampler (a network's
+// test loss and accuracy), appended after the driver's own sample_stats
+// columns. The driver calls evaluate() on the statistics rows whose step is a
+// multiple of every(); the other rows hold NaN, so that evaluations costing a
+// pass over a data set need not run at every row.
+class StatsEvaluator {
+ public:
+  virtual ~StatsEvaluator() = default;
+  virtual std::vector<StatSpec> specs() const = 0;
+  // Steps between evaluations: a positive multiple of the run's stats_thin.
+  virtual std::uint64_t every() const = 0;
+  // One value per spec into `values`. Called from the chain's thread, so
+  // calls for different chains may run concurrently; the state is the chain's
+  // after step state.step.
+  virtual void evaluate(std::uint64_t global_chain, const State& state, double* values) const = 0;
+};
+
 struct RunOptions {
   std::uint64_t chains = 1;
   std::uint64_t first_chain = 0;  // global index of local chain 0 (keys the RNG streams)
   Thinning thinning;
-  std::uint64_t total_steps = 0;       // per chain, warm-up included
-  std::uint64_t checkpoint_every = 0;  // steps between checkpoints; 0: only at the end
-  int threads = 0;                     // 0: omp_get_max_threads()
-  std::vector<Index> recorded_blocks;  // empty: every block
+  std::uint64_t total_steps = 0;                    // per chain, warm-up included
+  std::uint64_t checkpoint_every = 0;               // steps between checkpoints; 0: only at the end
+  int threads = 0;                                  // 0: omp_get_max_threads()
+  std::vector<Index> recorded_blocks;               // empty: every block
+  std::shared_ptr<const StatsEvaluator> evaluator;  // optional
   // Throws ConfigError naming the field.
   void validate() const;
 };
@@ -107,8 +125,11 @@ class RunDriver {
   const RunOptions& options() const { return options_; }
   RunDescription description() const;
 
-  // The sample_stats columns, in the order of on_stats values.
+  // The driver's own sample_stats columns, in the order of on_stats values
+  // (the evaluator's columns follow them).
   static const std::vector<StatSpec>& stat_specs();
+  // All columns of this run: stat_specs() then the evaluator's.
+  std::vector<StatSpec> all_stat_specs() const;
   // SamplerStats as the accumulators of a checkpoint, and back.
   static const std::vector<std::string>& accumulator_names();
   static std::vector<double> to_accumulators(const SamplerStats& stats);
