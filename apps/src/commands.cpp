@@ -72,6 +72,13 @@ std::string toml_string(const std::string& text) {
   return out + "\"";
 }
 
+// --steps N: N steps after the warm-up, also for a configuration that counts
+// epochs.
+void set_steps(toml::table& table, std::uint64_t steps) {
+  apply_override(table, "run.epochs=0");
+  apply_override(table, "run.steps=" + std::to_string(steps));
+}
+
 toml::table load(const ConfigSource& source) {
   require(source.file.empty() || source.preset.empty(),
           "give either a configuration file or --preset, not both");
@@ -85,7 +92,7 @@ toml::table load(const ConfigSource& source) {
   for (const auto& s : source.sets) apply_override(table, s);
   if (source.chains) apply_override(table, "run.chains=" + std::to_string(*source.chains));
   if (source.seed) apply_override(table, "run.seed=" + std::to_string(*source.seed));
-  if (source.steps) apply_override(table, "run.steps=" + std::to_string(*source.steps));
+  if (source.steps) set_steps(table, *source.steps);
   if (source.threads) apply_override(table, "run.threads=" + std::to_string(*source.threads));
   if (source.out) apply_override(table, "output.path=" + toml_string(*source.out));
   return table;
@@ -212,7 +219,7 @@ int resume_command(const ResumeArguments& args) {
         checkpoints.push_back(reader.checkpoint(c));
     }
     toml::table table = parse_config(text, args.path + ": attribute config");
-    if (args.steps) apply_override(table, "run.steps=" + std::to_string(*args.steps));
+    if (args.steps) set_steps(table, *args.steps);
     if (args.threads) apply_override(table, "run.threads=" + std::to_string(*args.threads));
     // The stored configuration names the file it was written to; the file
     // may have moved since.
@@ -223,13 +230,13 @@ int resume_command(const ResumeArguments& args) {
       throw IoError(
           args.path + ": holds " + std::to_string(checkpoints.size()) +
           " chains but its configuration has run.chains = " + std::to_string(config.run.chains));
-    const std::uint64_t total = config.run.warmup + config.run.steps;
+    const std::uint64_t total = experiment.run_options().total_steps;
     std::vector<ChainCheckpoint> starts(config.run.chains);
     for (std::uint64_t c = 0; c < config.run.chains; ++c) {
       if (checkpoints[c]) {
         starts[c] = std::move(*checkpoints[c]);
         if (starts[c].state.step > total)
-          throw ConfigError("--steps " + std::to_string(config.run.steps) + ": chain " +
+          throw ConfigError("--steps " + std::to_string(total - config.run.warmup) + ": chain " +
                             std::to_string(c) + " is already at step " +
                             std::to_string(starts[c].state.step) +
                             " (warm-up included); give at least " +

@@ -40,7 +40,16 @@ const Names<ModelType>& model_names() {
   static const Names<ModelType> n = {{"von_mises_fisher", ModelType::kVonMisesFisher},
                                      {"gaussian", ModelType::kGaussian},
                                      {"double_well", ModelType::kDoubleWell},
-                                     {"harmonic", ModelType::kHarmonic}};
+                                     {"harmonic", ModelType::kHarmonic},
+                                     {"mlp", ModelType::kMlp}};
+  return n;
+}
+const Names<DataType>& data_names() {
+  static const Names<DataType> n = {{"none", DataType::kNone},
+                                    {"spiral", DataType::kSpiral},
+                                    {"fashion_mnist", DataType::kFashionMnist},
+                                    {"csv", DataType::kCsv},
+                                    {"hdf5", DataType::kHdf5}};
   return n;
 }
 const Names<ConstraintType>& constraint_names() {
@@ -135,23 +144,18 @@ std::string section_title(const std::string& display) {
   if (!near.empty()) {
     hint = "; did you mean " + near + "?";
   } else {
-    // A key written outside its section, e.g. `seed = 1` for run.seed.
-    for (const auto& section : config_sections()) {
-      const std::vector<std::string> keys = keys_of(section.name);
-      if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
-        hint = "; did you mean " + section.name + "." + key + "?";
-        break;
+    // A key written outside its section, e.g. `seed = 1` for run.seed. The
+    // [data] section comes last: its seed, path, ... are rarer meanings.
+    for (const bool data : {false, true})
+      for (const auto& section : config_sections()) {
+        if (!hint.empty() || (section.name == "data") != data) continue;
+        const std::vector<std::string> keys = keys_of(section.name);
+        if (std::find(keys.begin(), keys.end(), key) != keys.end())
+          hint = "; did you mean " + section.name + "." + key + "?";
       }
-    }
   }
   fail("unknown top-level key " + key + (hint.empty() ? "; valid" : hint + " Valid") +
        " sections: " + join(kSectionNames));
-}
-
-[[noreturn]] void data_key(const std::string& key) {
-  fail("data." + key +
-       ": no model of this build reads data (the [data] section is reserved for the datasets "
-       "of neural-network models); remove the key");
 }
 
 [[noreturn]] void unknown_key(const std::string& display, const std::string& section,
@@ -348,10 +352,6 @@ void validate(const toml::table& root) {
     } else if (std::find(kSectionNames.begin(), kSectionNames.end(), key) != kSectionNames.end()) {
       const toml::table* t = node.as_table();
       if (t == nullptr) fail(key + ": expected a table ([" + key + "]), got " + describe(node));
-      if (key == "data") {
-        if (!t->empty()) data_key(std::string(t->cbegin()->first.str()));
-        continue;
-      }
       check_table(*t, key, key);
     } else {
       unknown_section(key);
@@ -438,10 +438,43 @@ ModelConfig resolve_model(const toml::table& t) {
   const std::string type = section_type(&t, "model", "model");
   Reader r(&t, "model", type, "model");
   m.type = from_name(model_names(), type);
+  m.mass = r.number("mass");
+  if (m.type == ModelType::kMlp) {
+    for (const auto v : r.integers("hidden")) m.hidden.push_back(static_cast<Index>(v));
+    m.activation = r.string("activation");
+    m.init = r.string("init");
+    m.init_scale = r.number("init_scale");
+    m.init_orthogonal = r.strings("init_orthogonal");
+    for (const auto v : r.integers("low_rank")) m.low_rank.push_back(static_cast<Index>(v));
+    if (!m.low_rank.empty() && m.low_rank.size() != m.hidden.size() + 1)
+      fail("model.low_rank has " + std::to_string(m.low_rank.size()) +
+           " entries but the network has " + std::to_string(m.hidden.size() + 1) +
+           " layers (model.hidden plus the output layer); give one rank per layer or []");
+    m.likelihood = r.string("likelihood");
+    m.noise_sd = r.number("noise_sd");
+    m.prior = r.string("prior");
+    m.prior_sd = r.numbers("prior_sd");
+    m.scaling = r.string("scaling");
+    m.precision = r.string("precision");
+    for (const auto& row : *r.node("output_matrix").as_array()) {
+      std::vector<double> values;
+      for (const auto& e : *row.as_array()) values.push_back(e.value<double>().value_or(0.0));
+      m.output_matrix.push_back(std::move(values));
+    }
+    if (r.has("output_rhs")) {
+      m.output_rhs = r.numbers("output_rhs");
+      if (m.output_rhs.size() != m.output_matrix.size())
+        fail("model.output_rhs has " + std::to_string(m.output_rhs.size()) +
+             " entries but model.output_matrix has " + std::to_string(m.output_matrix.size()) +
+             " rows");
+    } else {
+      m.output_rhs.assign(m.output_matrix.size(), 0.0);
+    }
+    return m;
+  }
   m.block = r.string("block");
   if (m.block.empty()) fail("model.block must not be empty");
   for (const auto v : r.integers("shape")) m.shape.push_back(static_cast<Index>(v));
-  m.mass = r.number("mass");
   const Index n = m.size();
   const std::string shape = shape_text(m.shape);
   switch (m.type) {
@@ -466,8 +499,59 @@ ModelConfig resolve_model(const toml::table& t) {
       break;
     case ModelType::kDoubleWell: m.barrier = r.number("barrier"); break;
     case ModelType::kHarmonic: m.stiffness = r.per_parameter("stiffness", n, shape); break;
+    case ModelType::kMlp: break;
   }
   return m;
+}
+
+DataConfig resolve_data(const toml::table* t) {
+  DataConfig d;
+  const std::string type = section_type(t, "data", "data");
+  Reader r(t, "data", type, "data");
+  d.type = from_name(data_names(), type);
+  switch (d.type) {
+    case DataType::kNone: return d;
+    case DataType::kSpiral:
+      d.arms = static_cast<Index>(r.integer("arms"));
+      d.points = static_cast<Index>(r.integer("points"));
+      d.test_points = static_cast<Index>(r.integer("test_points"));
+      d.noise = r.number("noise");
+      break;
+    case DataType::kFashionMnist: d.dir = r.string("dir"); break;
+    case DataType::kCsv:
+    case DataType::kHdf5:
+      d.path = r.string("path");
+      if (d.path.empty()) fail("data.path must not be empty");
+      d.test_path = r.string("test_path");
+      d.label = r.string("label");
+      d.targets = r.strings("targets");
+      if (d.type == DataType::kHdf5) d.features = r.string("features");
+      if (d.label.empty() == d.targets.empty())
+        fail(
+            "data: give exactly one of data.label (classification) and data.targets "
+            "(regression)");
+      break;
+  }
+  if (d.type != DataType::kSpiral) {
+    d.train_size = r.count("train_size");
+    d.test_size = r.count("test_size");
+    if ((d.type == DataType::kCsv || d.type == DataType::kHdf5) && d.test_path.empty() &&
+        d.test_size == 0)
+      fail(
+          "data.test_size must be > 0 when data.test_path is empty (the test set is held out "
+          "from data.path)");
+  }
+  d.seed = r.count("seed");
+  d.batch_size = r.count("batch_size");
+  d.batch_fraction = r.number("batch_fraction");
+  // (The printed configuration carries the default fraction 1.0 beside a
+  // batch size: only a fraction below 1 conflicts.)
+  if (d.batch_size > 0 && d.batch_fraction < 1)
+    fail("data: give data.batch_size or data.batch_fraction, not both");
+  d.evaluate_every = r.count("evaluate_every");
+  d.evaluate_train = r.boolean("evaluate_train");
+  d.predictive = r.boolean("predictive");
+  return d;
 }
 
 ConstraintConfig resolve_constraint(const toml::table& t, const std::string& display) {
@@ -478,16 +562,20 @@ ConstraintConfig resolve_constraint(const toml::table& t, const std::string& dis
   c.blocks = r.strings("blocks");
   for (std::size_t i = 0; i < c.blocks.size(); ++i)
     if (c.blocks[i].empty()) fail(display + ".blocks: a pattern must not be empty");
+  c.exclude = r.strings("exclude");
+  for (const auto& p : c.exclude)
+    if (p.empty()) fail(display + ".exclude: a pattern must not be empty");
   switch (c.type) {
     case ConstraintType::kFixedNorm:
       c.radius = r.number("radius");
       c.per = from_name(per_names(), r.string("per"));
       break;
     case ConstraintType::kCircle:
-      c.radius = r.number("radius");
+      c.radii = r.numbers("radius");
+      c.radius = c.radii.front();
       c.drift = from_name(drift_names(), r.string("drift"));
       break;
-    case ConstraintType::kOrthogonality: break;
+    case ConstraintType::kOrthogonality: c.square_only = r.boolean("square_only"); break;
     case ConstraintType::kLinear: {
       for (const auto& row : *r.node("matrix").as_array()) {
         std::vector<double> values;
@@ -572,6 +660,9 @@ RunConfig resolve_run(const toml::table* t) {
   Reader r(t, "run", "", "run");
   RunConfig c;
   c.chains = r.count("chains");
+  c.epochs = r.count("epochs");
+  if (c.epochs > 0 && r.has("steps"))
+    fail("run: give run.steps or run.epochs, not both (epochs > 0 sets the steps)");
   c.steps = r.count("steps");
   c.warmup = r.count("warmup");
   c.thin = r.count("thin");
@@ -625,6 +716,19 @@ std::string strings_text(const std::vector<std::string>& v) {
   return out + "]";
 }
 
+// Always an array (keys whose empty value is []).
+std::string strings_list_text(const std::vector<std::string>& v) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + quote(v[i]);
+  return out + "]";
+}
+
+std::string matrix_text(const std::vector<std::vector<double>>& m) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < m.size(); ++i) out += (i ? ", " : "") + floats_text(m[i]);
+  return out + "]";
+}
+
 template <class T>
 std::string integers_text(const std::vector<T>& v) {
   std::string out = "[";
@@ -651,21 +755,56 @@ std::string model_value(const ModelConfig& m, const std::string& key) {
   if (key == "variance") return per_parameter_text(m.variance);
   if (key == "barrier") return format_float(m.barrier);
   if (key == "stiffness") return per_parameter_text(m.stiffness);
+  if (key == "hidden") return integers_text(m.hidden);
+  if (key == "activation") return quote(m.activation);
+  if (key == "init") return quote(m.init);
+  if (key == "init_scale") return format_float(m.init_scale);
+  if (key == "init_orthogonal") return strings_list_text(m.init_orthogonal);
+  if (key == "low_rank") return integers_text(m.low_rank);
+  if (key == "likelihood") return quote(m.likelihood);
+  if (key == "noise_sd") return format_float(m.noise_sd);
+  if (key == "prior") return quote(m.prior);
+  if (key == "prior_sd") return per_parameter_text(m.prior_sd);
+  if (key == "scaling") return quote(m.scaling);
+  if (key == "precision") return quote(m.precision);
+  if (key == "output_matrix") return matrix_text(m.output_matrix);
+  if (key == "output_rhs") return floats_text(m.output_rhs);
   throw std::logic_error("to_toml: model." + key);
+}
+
+std::string data_value(const DataConfig& d, const std::string& key) {
+  if (key == "type") return quote(to_string(d.type));
+  if (key == "arms") return format_integer(d.arms);
+  if (key == "points") return format_integer(d.points);
+  if (key == "test_points") return format_integer(d.test_points);
+  if (key == "noise") return format_float(d.noise);
+  if (key == "dir") return quote(d.dir);
+  if (key == "path") return quote(d.path);
+  if (key == "test_path") return quote(d.test_path);
+  if (key == "label") return quote(d.label);
+  if (key == "targets") return strings_list_text(d.targets);
+  if (key == "features") return quote(d.features);
+  if (key == "train_size") return count_text(d.train_size);
+  if (key == "test_size") return count_text(d.test_size);
+  if (key == "seed") return count_text(d.seed);
+  if (key == "batch_size") return count_text(d.batch_size);
+  if (key == "batch_fraction") return format_float(d.batch_fraction);
+  if (key == "evaluate_every") return count_text(d.evaluate_every);
+  if (key == "evaluate_train") return bool_text(d.evaluate_train);
+  if (key == "predictive") return bool_text(d.predictive);
+  throw std::logic_error("to_toml: data." + key);
 }
 
 std::string constraint_value(const ConstraintConfig& c, const std::string& key) {
   if (key == "type") return quote(to_string(c.type));
   if (key == "blocks") return strings_text(c.blocks);
-  if (key == "radius") return format_float(c.radius);
+  if (key == "exclude") return strings_list_text(c.exclude);
+  if (key == "radius")
+    return c.type == ConstraintType::kCircle ? per_parameter_text(c.radii) : format_float(c.radius);
   if (key == "per") return quote(name_of(per_names(), c.per));
+  if (key == "square_only") return bool_text(c.square_only);
   if (key == "drift") return quote(name_of(drift_names(), c.drift));
-  if (key == "matrix") {
-    std::string out = "[";
-    for (std::size_t i = 0; i < c.matrix.size(); ++i)
-      out += (i ? ", " : "") + floats_text(c.matrix[i]);
-    return out + "]";
-  }
+  if (key == "matrix") return matrix_text(c.matrix);
   if (key == "rhs") return floats_text(c.rhs);
   if (key == "groups") {
     std::string out = "[";
@@ -704,6 +843,7 @@ std::string solver_value(const SolverOptions& s, const std::string& key) {
 std::string run_value(const RunConfig& r, const std::string& key) {
   if (key == "chains") return count_text(r.chains);
   if (key == "steps") return count_text(r.steps);
+  if (key == "epochs") return count_text(r.epochs);
   if (key == "warmup") return count_text(r.warmup);
   if (key == "thin") return count_text(r.thin);
   if (key == "stats_thin") return count_text(r.stats_thin);
@@ -744,7 +884,9 @@ void print_keys(std::ostringstream& os, const std::string& section, const std::s
   for (const auto& key : keys_of(section, type)) {
     const KeySpec* spec = find_key(section, key, type);
     if (spec->type == ValueType::kTable) continue;
-    os << "# " << spec->doc << "\n" << key << " = " << value(key) << "\n";
+    const std::string text = value(key);
+    if (text.empty()) continue;  // not printed (see the caller)
+    os << "# " << spec->doc << "\n" << key << " = " << text << "\n";
   }
 }
 
@@ -769,6 +911,9 @@ toml::table& child_table(toml::table& parent, const std::string& name, const std
 
 const char* to_string(ModelType type) {
   return name_of(model_names(), type);
+}
+const char* to_string(DataType type) {
+  return name_of(data_names(), type);
 }
 const char* to_string(ConstraintType type) {
   return name_of(constraint_names(), type);
@@ -795,12 +940,28 @@ double target_temperature(const SamplerConfig& sampler) {
 bool ModelConfig::operator==(const ModelConfig& o) const {
   return type == o.type && block == o.block && shape == o.shape && mass == o.mass &&
          kappa == o.kappa && direction == o.direction && mean == o.mean && variance == o.variance &&
-         barrier == o.barrier && stiffness == o.stiffness;
+         barrier == o.barrier && stiffness == o.stiffness && hidden == o.hidden &&
+         activation == o.activation && init == o.init && init_scale == o.init_scale &&
+         init_orthogonal == o.init_orthogonal && low_rank == o.low_rank &&
+         likelihood == o.likelihood && noise_sd == o.noise_sd && prior == o.prior &&
+         prior_sd == o.prior_sd && scaling == o.scaling && precision == o.precision &&
+         output_matrix == o.output_matrix && output_rhs == o.output_rhs;
+}
+
+bool DataConfig::operator==(const DataConfig& o) const {
+  return type == o.type && arms == o.arms && points == o.points && test_points == o.test_points &&
+         noise == o.noise && dir == o.dir && path == o.path && test_path == o.test_path &&
+         label == o.label && features == o.features && targets == o.targets &&
+         train_size == o.train_size && test_size == o.test_size && seed == o.seed &&
+         batch_size == o.batch_size && batch_fraction == o.batch_fraction &&
+         evaluate_every == o.evaluate_every && evaluate_train == o.evaluate_train &&
+         predictive == o.predictive;
 }
 
 bool ConstraintConfig::operator==(const ConstraintConfig& o) const {
-  return type == o.type && blocks == o.blocks && radius == o.radius && per == o.per &&
-         drift == o.drift && matrix == o.matrix && rhs == o.rhs && groups == o.groups;
+  return type == o.type && blocks == o.blocks && exclude == o.exclude && radius == o.radius &&
+         radii == o.radii && square_only == o.square_only && per == o.per && drift == o.drift &&
+         matrix == o.matrix && rhs == o.rhs && groups == o.groups;
 }
 
 bool SamplerConfig::operator==(const SamplerConfig& o) const {
@@ -819,8 +980,8 @@ bool SamplerConfig::operator==(const SamplerConfig& o) const {
 }
 
 bool RunConfig::operator==(const RunConfig& o) const {
-  return chains == o.chains && steps == o.steps && warmup == o.warmup && thin == o.thin &&
-         stats_thin == o.stats_thin && seed == o.seed && threads == o.threads &&
+  return chains == o.chains && steps == o.steps && epochs == o.epochs && warmup == o.warmup &&
+         thin == o.thin && stats_thin == o.stats_thin && seed == o.seed && threads == o.threads &&
          checkpoint_every == o.checkpoint_every && init == o.init && init_scale == o.init_scale;
 }
 
@@ -893,7 +1054,6 @@ void apply_override(toml::table& config, std::string_view assignment) {
       fail(what + ": only the constraints array takes an index (constraints[0].radius=...)");
   if (std::find(kSectionNames.begin(), kSectionNames.end(), head) == kSectionNames.end())
     unknown_section(head);
-  if (head == "data") data_key(parts.size() > 1 ? parts[1] : std::string("<key>"));
   if (index && head != "constraints")
     fail(what + ": " + head + " is a table, not an array; write " + head + ".<key>=...");
   if (head == "constraints" && !index)
@@ -966,12 +1126,20 @@ ExperimentConfig resolve(const toml::table& root) {
   validate(root);
   ExperimentConfig c;
   c.model = resolve_model(*root["model"].as_table());
+  c.data = resolve_data(root["data"].as_table());
+  if ((c.model.type == ModelType::kMlp) != (c.data.type != DataType::kNone))
+    fail(c.model.type == ModelType::kMlp
+             ? "data.type is required for model.type = \"mlp\" (spiral, fashion_mnist, csv or hdf5)"
+             : "data.type = " + quote(to_string(c.data.type)) + " needs model.type = \"mlp\" (" +
+                   to_string(c.model.type) + " takes no data); remove the [data] section");
   if (const toml::array* a = root["constraints"].as_array())
     for (std::size_t i = 0; i < a->size(); ++i)
       c.constraints.push_back(
           resolve_constraint(*a->get(i)->as_table(), "constraints[" + std::to_string(i) + "]"));
   c.sampler = resolve_sampler(root["sampler"].as_table());
   c.run = resolve_run(root["run"].as_table());
+  if (c.run.epochs > 0 && c.model.type != ModelType::kMlp)
+    fail("run.epochs needs a network model (model.type = \"mlp\"); use run.steps");
   c.output = resolve_output(root["output"].as_table());
   return c;
 }
@@ -991,7 +1159,10 @@ std::string to_toml(const ExperimentConfig& c) {
              [&](const std::string& k) { return model_value(c.model, k); });
 
   os << "\n";
-  comment(os, "[data] " + section_spec("data").doc);
+  comment(os, section_spec("data").doc);
+  os << "[data]\n";
+  print_keys(os, "data", to_string(c.data.type),
+             [&](const std::string& k) { return data_value(c.data, k); });
 
   os << "\n";
   comment(os, "[[constraints]] " + section_spec("constraints").doc);
@@ -1016,7 +1187,11 @@ std::string to_toml(const ExperimentConfig& c) {
   os << "\n";
   comment(os, section_spec("run").doc);
   os << "[run]\n";
-  print_keys(os, "run", "", [&](const std::string& k) { return run_value(c.run, k); });
+  print_keys(os, "run", "", [&](const std::string& k) {
+    // With epochs > 0 the steps follow from the data; printing them would
+    // make the stored configuration give both.
+    return k == "steps" && c.run.epochs > 0 ? std::string() : run_value(c.run, k);
+  });
 
   os << "\n";
   comment(os, section_spec("output").doc);

@@ -74,6 +74,8 @@ class Key {
 
 const std::vector<std::string> kUnderdampedPhysical = {"cola-ud", "g-baoab"};
 const std::vector<std::string> kOverdamped = {"cola-od", "sgld"};
+const std::vector<std::string> kToyModels = {"von_mises_fisher", "gaussian", "double_well",
+                                             "harmonic"};
 
 std::vector<KeySpec> build_schema() {
   using VT = ValueType;
@@ -87,16 +89,19 @@ std::vector<KeySpec> build_schema() {
   // [model]
   add(Key("model", "type", VT::kString,
           "Target: von_mises_fisher (V = -kappa direction.q, on a sphere), gaussian, double_well "
-          "(V = barrier sum (q_i^2 - 1)^2) or harmonic (V = 1/2 sum k_i q_i^2).")
-          .choices({"von_mises_fisher", "gaussian", "double_well", "harmonic"}));
+          "(V = barrier sum (q_i^2 - 1)^2), harmonic (V = 1/2 sum k_i q_i^2) or mlp (a "
+          "neural network on [data]: V = loss + prior).")
+          .choices({"von_mises_fisher", "gaussian", "double_well", "harmonic", "mlp"}));
   add(Key("model", "block", VT::kString, "Name of the parameter block the model acts on.")
-          .value(quote("x")));
+          .value(quote("x"))
+          .types(kToyModels));
   add(Key("model", "shape", VT::kIntegerArray,
           "Shape of the block: [n] or [rows, cols] (entries stored column-major).")
           .entries(1, 2)
-          .at_least(1));
+          .at_least(1)
+          .types(kToyModels));
   add(Key("model", "mass", VT::kFloat,
-          "Scalar mass of the block (M = mass I): changes the dynamics, not the target.")
+          "Scalar mass of the block(s) (M = mass I): changes the dynamics, not the target.")
           .value("1.0")
           .above(0));
   add(Key("model", "kappa", VT::kFloat,
@@ -133,6 +138,183 @@ std::vector<KeySpec> build_schema() {
           .above(0)
           .types({"harmonic"}));
 
+  add(Key("model", "hidden", VT::kIntegerArray,
+          "Units of the hidden layers, input side first (layer i has blocks \"layer<i>.weight\", "
+          "units x inputs, and \"layer<i>.bias\"); the output layer's units come from the data "
+          "(classes, or target columns).")
+          .value("[100]")
+          .at_least(1)
+          .types({"mlp"}));
+  add(Key("model", "activation", VT::kString,
+          "Activation of the hidden layers (the output layer is linear: logits or predictions).")
+          .value(quote("relu"))
+          .choices({"relu", "tanh", "sigmoid", "identity"})
+          .types({"mlp"}));
+  add(Key("model", "init", VT::kString,
+          "Initial weights of each chain: pytorch (U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights "
+          "and biases), gaussian (N(0, init_scale^2)) or orthogonal (orthonormal rows or columns "
+          "times init_scale, biases as pytorch).")
+          .value(quote("pytorch"))
+          .choices({"pytorch", "gaussian", "orthogonal"})
+          .types({"mlp"}));
+  add(Key("model", "init_scale", VT::kFloat,
+          "Standard deviation (gaussian) or gain (orthogonal) of the initial weights.")
+          .value("1.0")
+          .above(0)
+          .types({"mlp"}));
+  add(Key("model", "init_orthogonal", VT::kStringOrArray,
+          "Weight blocks initialised orthogonal whatever init says (glob patterns, e.g. "
+          "\"layer1.weight\"); [] for none.")
+          .value("[]")
+          .types({"mlp"}));
+  add(Key("model", "low_rank", VT::kIntegerArray,
+          "Rank of each layer (hidden layers then the output layer); 0 is dense, r > 0 makes "
+          "W = U V^T with blocks \"layer<i>.u\" (units x r) and \"layer<i>.v\" (inputs x r); "
+          "[] for all dense.")
+          .value("[]")
+          .at_least(0)
+          .types({"mlp"}));
+  add(Key("model", "likelihood", VT::kString,
+          "softmax (cross-entropy on class labels) or gaussian (regression on target columns, "
+          "noise sd noise_sd).")
+          .value(quote("softmax"))
+          .choices({"softmax", "gaussian"})
+          .types({"mlp"}));
+  add(Key("model", "noise_sd", VT::kFloat, "Noise sd sigma of the gaussian likelihood.")
+          .value("1.0")
+          .above(0)
+          .types({"mlp"}));
+  add(Key("model", "prior", VT::kString, "Prior on the weights: gaussian N(0, prior_sd^2) or none.")
+          .value(quote("gaussian"))
+          .choices({"gaussian", "none"})
+          .types({"mlp"}));
+  add(Key("model", "prior_sd", VT::kFloatOrArray,
+          "Prior sd: one number for every block, or one per network block in layout order "
+          "(layer0.weight, layer0.bias, layer1.weight, ...).")
+          .value("1.0")
+          .entries(1)
+          .above(0)
+          .types({"mlp"}));
+  add(Key("model", "scaling", VT::kString,
+          "posterior: V = (N/B) sum over the batch of the loss + prior (-log posterior, what a "
+          "sampler at tau = 1 needs); mean: V = mean batch loss + prior (an optimiser's "
+          "objective, PyTorch's).")
+          .value(quote("posterior"))
+          .choices({"posterior", "mean"})
+          .types({"mlp"}));
+  add(Key("model", "precision", VT::kString,
+          "Arithmetic of the forward and backward passes (the sampler's state stays double).")
+          .value(quote("float32"))
+          .choices({"float32", "float64"})
+          .types({"mlp"}));
+  add(Key("model", "output_matrix", VT::kFloatMatrix,
+          "A of the output constraint A yhat = b, held exactly by a projection layer "
+          "(Rangarajan et al. 2022): one row per equation, one column per output; [] for none.")
+          .value("[]")
+          .types({"mlp"}));
+  add(Key("model", "output_rhs", VT::kFloatArray,
+          "b of A yhat = b: one entry per row of output_matrix.")
+          .computed("zeros")
+          .types({"mlp"}));
+
+  // [data]
+  add(Key("data", "type", VT::kString,
+          "Data of a network model: none (toy models), spiral (generated), fashion_mnist "
+          "(Debian's dataset-fashion-mnist), csv or hdf5 (tables).")
+          .value(quote("none"))
+          .choices({"none", "spiral", "fashion_mnist", "csv", "hdf5"}));
+  add(Key("data", "arms", VT::kInteger, "Spiral arms (= classes).")
+          .value("3")
+          .at_least(2)
+          .at_most(100)
+          .types({"spiral"}));
+  add(Key("data", "points", VT::kInteger, "Training points per arm.")
+          .value("100")
+          .at_least(1)
+          .types({"spiral"}));
+  add(Key("data", "test_points", VT::kInteger,
+          "Test points per arm (generated from the next seed: held out from training).")
+          .value("100")
+          .at_least(1)
+          .types({"spiral"}));
+  add(Key("data", "noise", VT::kFloat, "Standard deviation of the angle noise of the spiral.")
+          .value("0.2")
+          .at_least(0)
+          .types({"spiral"}));
+  add(Key("data", "dir", VT::kString,
+          "Directory of the Fashion-MNIST IDX files; empty: $COLA_FASHION_MNIST_DIR, else "
+          "/usr/share/datasets/fashion-mnist.")
+          .value(quote(""))
+          .types({"fashion_mnist"}));
+  add(Key("data", "path", VT::kString, "Training table (CSV with a header row, or HDF5).")
+          .types({"csv", "hdf5"}));
+  add(Key("data", "test_path", VT::kString,
+          "Test table in the same format; empty: hold out test_size rows of path.")
+          .value(quote(""))
+          .types({"csv", "hdf5"}));
+  add(Key("data", "label", VT::kString,
+          "Classification: the label column (CSV) or 1-D integer dataset (HDF5); integers in "
+          "[0, classes). Empty for regression.")
+          .value(quote(""))
+          .types({"csv", "hdf5"}));
+  add(Key("data", "targets", VT::kStringOrArray,
+          "Regression: the target columns (CSV) or the 2-D targets dataset (HDF5); [] for "
+          "classification.")
+          .value("[]")
+          .types({"csv", "hdf5"}));
+  add(Key("data", "features", VT::kString,
+          "HDF5: the 2-D features dataset (rows = examples). CSV: every column that is not a label "
+          "or target is a feature.")
+          .value(quote("features"))
+          .types({"hdf5"}));
+  add(Key("data", "train_size", VT::kInteger,
+          "Training examples: the first train_size after a shuffle seeded by data.seed (the paper "
+          "uses 10000 Fashion-MNIST images); 0: all.")
+          .value("0")
+          .at_least(0)
+          .types({"fashion_mnist", "csv", "hdf5"}));
+  add(Key("data", "test_size", VT::kInteger,
+          "Test examples: the first test_size of the test set (0: all); with no test_path, the "
+          "rows held out from path (then required > 0).")
+          .value("0")
+          .at_least(0)
+          .types({"fashion_mnist", "csv", "hdf5"}));
+  add(Key("data", "seed", VT::kInteger,
+          "Seed of the data: the spiral's noise, the training subset and the held-out split "
+          "(independent of run.seed).")
+          .value("0")
+          .at_least(0)
+          .types({"spiral", "fashion_mnist", "csv", "hdf5"}));
+  add(Key("data", "batch_size", VT::kInteger,
+          "Minibatch size B, reshuffled every epoch without replacement from each chain's random "
+          "stream (the last batch of an epoch may be smaller); 0: batch_fraction, or full batch.")
+          .value("0")
+          .at_least(0)
+          .types({"spiral", "fashion_mnist", "csv", "hdf5"}));
+  add(Key("data", "batch_fraction", VT::kFloat,
+          "Minibatch size as a fraction of the training set (used when batch_size = 0; 1 is full "
+          "batch).")
+          .value("1.0")
+          .above(0)
+          .at_most(1)
+          .types({"spiral", "fashion_mnist", "csv", "hdf5"}));
+  add(Key("data", "evaluate_every", VT::kInteger,
+          "Steps between evaluations of test (and train) loss and accuracy into sample_stats; "
+          "0: once per epoch; a multiple of run.stats_thin.")
+          .value("0")
+          .at_least(0)
+          .types({"spiral", "fashion_mnist", "csv", "hdf5"}));
+  add(Key("data", "evaluate_train", VT::kBool,
+          "Also evaluate the loss and accuracy on the whole training set (one more pass).")
+          .value("true")
+          .types({"spiral", "fashion_mnist", "csv", "hdf5"}));
+  add(Key("data", "predictive", VT::kBool,
+          "After the run, the posterior predictive on the test set over every retained draw of "
+          "every chain (mean probabilities, accuracy, NLL, entropy, calibration error), stored in "
+          "posterior_predictive/ and printed.")
+          .value("true")
+          .types({"spiral", "fashion_mnist", "csv", "hdf5"}));
+
   // [[constraints]]
   add(Key("constraints", "type", VT::kString,
           "Constraint: fixed_norm, circle (with slack), orthogonality, linear or weight_tying.")
@@ -141,6 +323,10 @@ std::vector<KeySpec> build_schema() {
           "Glob pattern(s) ('*', '?') over block names, e.g. \"x\" or \"layer*.weight\"; slack "
           "blocks of earlier constraints count.")
           .entries(1));
+  add(Key("constraints", "exclude", VT::kStringOrArray,
+          "Glob pattern(s) of blocks the constraint skips although blocks matches them, e.g. "
+          "[\"layer0.weight\"].")
+          .value("[]"));
   add(Key("constraints", "radius", VT::kFloat, "Norm r of every group: |w_G| = r.")
           .value("1.0")
           .above(0)
@@ -150,10 +336,12 @@ std::vector<KeySpec> build_schema() {
           .value(quote("block"))
           .choices({"block", "rows", "columns"})
           .types({"fixed_norm"}));
-  add(Key("constraints", "radius", VT::kFloat,
+  add(Key("constraints", "radius", VT::kFloatOrArray,
           "Radius r: theta_i^2 + xi_i^2 = r^2 with one slack xi_i per weight (block "
-          "\"<block>.slack\"), so |theta_i| <= r.")
+          "\"<block>.slack\", started at xi = +-sqrt(r^2 - theta^2)), so |theta_i| <= r; one "
+          "number, or one per matched block in layout order.")
           .value("1.0")
+          .entries(1)
           .above(0)
           .types({"circle"}));
   add(Key("constraints", "drift", VT::kString,
@@ -161,6 +349,11 @@ std::vector<KeySpec> build_schema() {
           .value(quote("rotation"))
           .choices({"rotation", "shake"})
           .types({"circle"}));
+  add(Key("constraints", "square_only", VT::kBool,
+          "Act only on the square blocks among those matched (a network's hidden-to-hidden "
+          "layers, whatever its depth).")
+          .value("false")
+          .types({"orthogonality"}));
   add(Key("constraints", "matrix", VT::kFloatMatrix,
           "A of A x = rhs: one row per equation, one column per parameter of the matched blocks; "
           "full row rank.")
@@ -283,6 +476,11 @@ std::vector<KeySpec> build_schema() {
   add(Key("run", "steps", VT::kInteger, "Steps per chain after the warm-up.")
           .value("10000")
           .at_least(1));
+  add(Key("run", "epochs", VT::kInteger,
+          "Networks: steps after the warm-up = epochs x batches per epoch (replaces run.steps, "
+          "which must then not be given); 0: use run.steps.")
+          .value("0")
+          .at_least(0));
   add(Key("run", "warmup", VT::kInteger, "Warm-up steps per chain (no draws are kept).")
           .value("1000")
           .at_least(0));
@@ -425,15 +623,15 @@ const std::vector<SectionSpec>& config_sections() {
       {"model", false, true,
        "The target: a potential V on one parameter block. The sampled law is exp(-V/tau) on the "
        "constraint manifold (surface measure), tau = sampler.temperature."},
-      {"data", false, false,
-       "Reserved for the datasets of neural-network models (a later version). No model of this "
-       "build reads data: any key here is an error."},
+      {"data", false, true,
+       "The data of a network model (model.type = \"mlp\"; the other models take none): "
+       "training and test sets, minibatches, and what is evaluated during and after the run."},
       {"constraints", true, true,
        "Zero or more tables, each assigned to parameter blocks by glob patterns. fixed_norm, "
        "circle and orthogonality add one constraint per matched block; linear and weight_tying "
        "one constraint over all matched blocks, concatenated in the order of the patterns "
        "(blocks matched by one pattern in layout order, each column-major). orthogonality "
-       "(W^T W = I when tall, W W^T = I when wide) has no keys besides type and blocks. A circle "
+       "(W^T W = I when tall, W W^T = I when wide) may be limited to square blocks. A circle "
        "constraint on block b creates the block \"b.slack\"."},
       {"sampler", false, true,
        "The sampler (samplers/named_samplers.hpp). Keys that do not apply to the chosen type "

@@ -1,6 +1,7 @@
 #include "config_text.hpp"
 
 #include <cola/apps/experiment.hpp>
+#include <cola/apps/network_evaluator.hpp>
 #include <cola/circle_constraint.hpp>
 #include <cola/error.hpp>
 #include <cola/fixed_norm_constraint.hpp>
@@ -127,13 +128,21 @@ samplers::OverdampedOptions overdamped_options(const SamplerConfig& s) {
 
 Experiment::Experiment(ExperimentConfig config) : config_(std::move(config)) {
   const ModelConfig& m = config_.model;
-  try {
-    model_block_ = layout_.add_block(m.block, m.rows(), m.cols(), m.mass);
-  } catch (const ConfigError& e) {
-    rethrow_with("model", e);
+  steps_ = config_.run.steps;
+  if (m.type == ModelType::kMlp) {
+    build_network();
+  } else {
+    try {
+      model_block_ = layout_.add_block(m.block, m.rows(), m.cols(), m.mass);
+    } catch (const ConfigError& e) {
+      rethrow_with("model", e);
+    }
   }
   build_constraints();
-  build_potential();
+  if (m.type == ModelType::kMlp)
+    build_network_potential();
+  else
+    build_potential();
 
   for (const auto& pattern : config_.output.record) {
     const std::vector<Index> matched = layout_.match(pattern);
@@ -167,12 +176,125 @@ Experiment::Experiment(ExperimentConfig config) : config_(std::move(config)) {
   sampler->initialise(state);
 }
 
+void Experiment::build_network() {
+  data_ = load_network_data(config_.data);
+  const ModelConfig& m = config_.model;
+  const models::Dataset& train = *data_.train;
+  models::MlpSpec spec;
+  spec.inputs = train.dimension();
+  const Index outputs = train.is_classification() ? train.num_classes : train.targets.cols();
+  const bool softmax = m.likelihood == "softmax";
+  if (softmax != train.is_classification())
+    fail(std::string("model.likelihood = ") + quote(m.likelihood) + " needs " +
+         (softmax ? "class labels" : "regression targets") + " but " + train.source + " has " +
+         (train.is_classification() ? "class labels (use \"softmax\")"
+                                    : "regression targets (use \"gaussian\")"));
+  const auto layers = m.hidden.size() + 1;
+  for (std::size_t i = 0; i < layers; ++i) {
+    models::DenseLayerSpec layer;
+    layer.units = i + 1 < layers ? m.hidden[i] : outputs;
+    layer.activation =
+        i + 1 < layers ? models::parse_activation(m.activation) : models::Activation::kIdentity;
+    layer.init = m.init == "gaussian"     ? models::Initialisation::kGaussian
+                 : m.init == "orthogonal" ? models::Initialisation::kOrthogonal
+                                          : models::Initialisation::kPytorchUniform;
+    const std::string weight = "layer" + std::to_string(i) + ".weight";
+    for (const auto& pattern : m.init_orthogonal)
+      if (glob_match(pattern, weight)) layer.init = models::Initialisation::kOrthogonal;
+    layer.init_scale = m.init_scale;
+    if (!m.low_rank.empty()) layer.rank = m.low_rank[i];
+    spec.layers.push_back(layer);
+  }
+  if (!m.output_matrix.empty()) {
+    models::OutputConstraint oc;
+    const auto rows = static_cast<Index>(m.output_matrix.size());
+    const auto cols = static_cast<Index>(m.output_matrix.front().size());
+    if (cols != outputs)
+      fail("model.output_matrix has " + std::to_string(cols) + " columns but the network has " +
+           std::to_string(outputs) + " outputs");
+    oc.a.resize(rows, cols);
+    for (Index r = 0; r < rows; ++r)
+      for (Index k = 0; k < cols; ++k)
+        oc.a(r, k) = m.output_matrix[static_cast<std::size_t>(r)][static_cast<std::size_t>(k)];
+    oc.b = Eigen::Map<const Vector>(m.output_rhs.data(), rows);
+    spec.output_constraint = oc;
+  }
+  try {
+    mlp_ = std::make_unique<models::Mlp>(spec);
+    mlp_->declare_blocks(layout_, m.mass);
+  } catch (const ConfigError& e) {
+    rethrow_with("model", e);
+  }
+  for (const std::string& pattern : m.init_orthogonal)
+    if (layout_.match(pattern).empty())
+      fail("model.init_orthogonal: pattern " + quote(pattern) + " matches no block of the network");
+}
+
+void Experiment::build_network_potential() {
+  const ModelConfig& m = config_.model;
+  const DataConfig& d = config_.data;
+  models::NetworkOptions o;
+  o.likelihood = m.likelihood == "softmax" ? models::Likelihood::kSoftmaxCrossEntropy
+                                           : models::Likelihood::kGaussian;
+  o.noise_sd = m.noise_sd;
+  o.scaling = m.scaling == "posterior" ? models::Scaling::kPosterior : models::Scaling::kMeanLoss;
+  o.precision =
+      m.precision == "float64" ? models::NetPrecision::kFloat64 : models::NetPrecision::kFloat32;
+  const Index n = data_.train->size();
+  o.batch_size =
+      d.batch_size > 0
+          ? static_cast<Index>(d.batch_size)
+          : std::max<Index>(
+                1, static_cast<Index>(std::llround(d.batch_fraction * static_cast<double>(n))));
+  if (o.batch_size > n)
+    fail("data.batch_size = " + std::to_string(o.batch_size) +
+         " is larger than the training set (" + std::to_string(n) + " examples)");
+  if (o.batch_size == n) o.batch_size = 0;  // full batch: not stochastic
+  if (m.prior == "gaussian") {
+    std::vector<std::string> network_blocks;
+    for (const auto& b : layout_.blocks())
+      if (b.name.rfind("layer", 0) == 0 && b.name.find(".slack") == std::string::npos)
+        network_blocks.push_back(b.name);
+    if (m.prior_sd.size() == 1) {
+      o.priors.push_back({"*", m.prior_sd.front()});
+    } else {
+      if (m.prior_sd.size() != network_blocks.size())
+        fail("model.prior_sd has " + std::to_string(m.prior_sd.size()) +
+             " entries but the network has " + std::to_string(network_blocks.size()) + " blocks (" +
+             join(network_blocks) + "); give one number or one per block");
+      for (std::size_t i = 0; i < network_blocks.size(); ++i)
+        o.priors.push_back({network_blocks[i], m.prior_sd[i]});
+    }
+  }
+  std::unique_ptr<models::NetworkPotential> network;
+  try {
+    network = std::make_unique<models::NetworkPotential>(*mlp_, layout_, data_.train, o);
+  } catch (const ConfigError& e) {
+    rethrow_with("model", e);
+  }
+  network_ = network.get();
+  potential_ = std::move(network);
+  const std::uint64_t per_epoch = static_cast<std::uint64_t>(network_->batches_per_epoch());
+  if (config_.run.epochs > 0) steps_ = config_.run.epochs * per_epoch;
+  const std::uint64_t every = d.evaluate_every > 0 ? d.evaluate_every : per_epoch;
+  if (every % config_.run.stats_thin != 0)
+    fail("data.evaluate_every = " + std::to_string(every) +
+         (d.evaluate_every > 0 ? "" : " (one epoch)") + " must be a multiple of run.stats_thin = " +
+         std::to_string(config_.run.stats_thin) + "; set data.evaluate_every");
+  evaluator_ = std::make_shared<NetworkEvaluator>(*network_, data_.train, data_.test,
+                                                  d.evaluate_train, every);
+}
+
 void Experiment::build_constraints() {
   // Block names and sizes as the layout will have them after binding:
   // circle constraints create "<block>.slack" when bound, and later patterns
   // may name those blocks.
-  std::vector<std::string> names = {config_.model.block};
-  std::vector<Index> sizes = {config_.model.size()};
+  std::vector<std::string> names;
+  std::vector<Index> sizes;
+  for (const auto& b : layout_.blocks()) {
+    names.push_back(b.name);
+    sizes.push_back(b.size());
+  }
   auto size_of = [&](const std::string& name) {
     return sizes[static_cast<std::size_t>(std::find(names.begin(), names.end(), name) -
                                           names.begin())];
@@ -193,6 +315,33 @@ void Experiment::build_constraints() {
         fail(display + ".blocks: pattern " + quote(pattern) +
              " matches no parameter block; blocks: " + join(names));
     }
+    for (const auto& pattern : c.exclude) {
+      const auto excluded =
+          std::remove_if(matched.begin(), matched.end(),
+                         [&](const std::string& n) { return glob_match(pattern, n); });
+      if (excluded == matched.end())
+        fail(display + ".exclude: pattern " + quote(pattern) +
+             " matches none of the blocks the constraint acts on: " + join(matched));
+      matched.erase(excluded, matched.end());
+    }
+    if (c.square_only) {
+      matched.erase(std::remove_if(matched.begin(), matched.end(),
+                                   [&](const std::string& n) {
+                                     const Index b = layout_.find(n);
+                                     return b < 0 || layout_.block(b).rows != layout_.block(b).cols;
+                                   }),
+                    matched.end());
+      if (matched.empty()) fail(display + ".square_only: none of the matched blocks is square");
+    }
+    if (matched.empty())
+      fail(display + ": exclude removes every block; the constraint would act on nothing");
+    if (c.type == ConstraintType::kCircle && c.radii.size() != 1 &&
+        c.radii.size() != matched.size())
+      fail(display + ".radius has " + std::to_string(c.radii.size()) +
+           " entries but the "
+           "constraint acts on " +
+           std::to_string(matched.size()) + " blocks (" + join(matched) +
+           "); give one radius or one per block");
     Index total = 0;
     for (const auto& name : matched) total += size_of(name);
 
@@ -203,8 +352,10 @@ void Experiment::build_constraints() {
             constraints_.add(std::make_shared<FixedNormConstraint>(b, c.radius, c.per, display));
           break;
         case ConstraintType::kCircle:
-          for (const auto& b : matched) {
-            constraints_.add(std::make_shared<CircleConstraint>(b, c.radius, c.drift, display));
+          for (std::size_t k = 0; k < matched.size(); ++k) {
+            const std::string& b = matched[k];
+            const double radius = c.radii.size() == 1 ? c.radii.front() : c.radii[k];
+            constraints_.add(std::make_shared<CircleConstraint>(b, radius, c.drift, display));
             const std::string slack = b + ".slack";
             if (std::find(names.begin(), names.end(), slack) == names.end()) {
               names.push_back(slack);
@@ -314,6 +465,7 @@ void Experiment::build_potential() {
         inner = std::make_unique<models::HarmonicOscillator>(
             Eigen::Map<const Vector>(m.stiffness.data(), n));
         break;
+      case ModelType::kMlp: throw std::logic_error("build_potential: networks are built apart");
     }
   } catch (const ConfigError& e) {
     rethrow_with("model", e);
@@ -327,6 +479,7 @@ void Experiment::build_potential() {
 }
 
 void Experiment::build_references() {
+  if (config_.model.type == ModelType::kMlp) return;  // no exact answers for networks
   const double tau = target_temperature(config_.sampler);
   // At tau = 0 the samplers optimise: there is no law to compare with.
   if (!(tau > 0)) return;
@@ -397,6 +550,7 @@ void Experiment::build_references() {
       // model block and changes its law).
       if (!constraints_.empty()) return;
       break;
+    case ModelType::kMlp: return;
   }
   for (Index i = 0; i < count; ++i) {
     const Index at = offset + i;
@@ -424,7 +578,8 @@ void Experiment::build_references() {
         references_.push_back({"E[" + x + "]", [at](const Vector& q) { return q[at]; }, 0.0,
                                "double well: symmetric under q_i -> -q_i"});
         break;
-      case ModelType::kVonMisesFisher: break;
+      case ModelType::kVonMisesFisher:
+      case ModelType::kMlp: break;
     }
   }
 }
@@ -442,14 +597,26 @@ std::unique_ptr<samplers::Sampler> Experiment::make_sampler(std::uint64_t chain)
   return std::make_unique<samplers::Overdamped>(layout_, *potential_, constraints_, o);
 }
 
-State Experiment::initial_state(std::uint64_t chain) const {
+State Experiment::initial_state(std::uint64_t chain, Index* clipped) const {
   State state;
   state.q = Vector::Zero(layout_.size());
   if (config_.run.init == InitKind::kRandom) {
     RngStream rng(StreamKey{config_.run.seed, chain, kInitStep, kInitStream, 0});
     rng.fill_normal(state.q);
-    state.q *= config_.run.init_scale;
+    if (mlp_) {
+      // The slack blocks keep their normal draws: only the sign of xi_0 =
+      // +-sqrt(r^2 - theta_0^2) is taken from them, at random.
+      RngStream weights(StreamKey{config_.run.seed, chain, kInitStep, kInitStream, 1});
+      mlp_->initialise(layout_, state.q, weights);
+    } else {
+      state.q *= config_.run.init_scale;
+    }
   }
+  Index outside = 0;
+  for (const auto& c : constraints_.constraints())
+    if (const auto* circle = dynamic_cast<const CircleConstraint*>(c.get()))
+      outside += circle->initialise_slack(state.q);
+  if (clipped != nullptr) *clipped = outside;
   if (!constraints_.empty()) {
     const ProjectionResult r = constraints_.retract(state.q, config_.sampler.solver);
     const double residual = constraints_.residual(state.q);
@@ -470,7 +637,8 @@ samplers::RunOptions Experiment::run_options() const {
   o.thinning.warmup = config_.run.warmup;
   o.thinning.thin = config_.run.thin;
   o.thinning.stats_thin = config_.run.stats_thin;
-  o.total_steps = config_.run.warmup + config_.run.steps;
+  o.total_steps = config_.run.warmup + steps_;
+  o.evaluator = evaluator_;
   o.checkpoint_every = config_.run.checkpoint_every;
   o.threads = config_.run.threads;
   o.recorded_blocks = recorded_blocks_;

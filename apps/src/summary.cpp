@@ -31,6 +31,45 @@ std::string failures_by_cause(const samplers::SamplerStats& s) {
   return out;
 }
 
+void print_network(std::FILE* out, const NetworkSummary& n) {
+  if (n.clipped > 0)
+    std::fprintf(out,
+                 "  start         %llu weights were outside their circle constraint's radius "
+                 "and were moved onto it\n",
+                 static_cast<unsigned long long>(n.clipped));
+  if (!n.last_evaluation.empty()) {
+    std::string line;
+    for (const auto& [name, value] : n.last_evaluation) {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%s%s %.4f", line.empty() ? "" : ", ", name.c_str(), value);
+      line += buf;
+    }
+    std::fprintf(out, "  evaluation    %s (last evaluation, mean over chains)\n", line.c_str());
+  }
+  if (n.predictive) {
+    const PredictiveSummary& p = *n.predictive;
+    std::fprintf(
+        out, "  posterior predictive  %llu draws from %llu chain%s on %llu test examples\n",
+        static_cast<unsigned long long>(p.draws), static_cast<unsigned long long>(p.chains),
+        p.chains == 1 ? "" : "s", static_cast<unsigned long long>(p.examples));
+    if (p.classification)
+      std::fprintf(out,
+                   "                accuracy %.4f (chains alone %.4f to %.4f), NLL %.4f, "
+                   "predictive entropy %.4f nats, ECE %.4f\n",
+                   p.accuracy, p.chain_min, p.chain_max, p.nll, p.entropy, p.ece);
+    else
+      std::fprintf(out,
+                   "                RMSE %.4g (chains alone %.4g to %.4g), "
+                   "predictive sd %.4g\n",
+                   p.rmse, p.chain_min, p.chain_max, p.predictive_sd);
+    if (!n.predictive_group.empty())
+      std::fprintf(out, "                written to group %s of the file\n",
+                   n.predictive_group.c_str());
+  } else if (!n.predictive_note.empty()) {
+    std::fprintf(out, "  posterior predictive  not computed: %s\n", n.predictive_note.c_str());
+  }
+}
+
 }  // namespace
 
 void print_summary(std::FILE* out, const SummaryInput& in) {
@@ -75,6 +114,7 @@ void print_summary(std::FILE* out, const SummaryInput& in) {
   std::fprintf(out, "  failures      %s\n", failures_by_cause(total).c_str());
   std::fprintf(out, "  constraints   largest residual %.2e, most projection iterations %d\n",
                total.max_residual, total.max_iterations);
+  if (in.network) print_network(out, *in.network);
   bool biased = false;
   for (const auto& e : in.references) {
     const double z = (e.estimate - e.exact) / e.mcse;

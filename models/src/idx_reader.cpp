@@ -254,7 +254,11 @@ std::string fashion_mnist_dir() {
 }
 
 LabelledImages load_fashion_mnist(bool train) {
-  std::string prefix = fashion_mnist_dir();
+  return load_fashion_mnist(fashion_mnist_dir(), train);
+}
+
+LabelledImages load_fashion_mnist(const std::string& directory, bool train) {
+  std::string prefix = directory;
   prefix += train ? "/train" : "/t10k";
   std::string images = prefix;
   images += "-images-idx3-ubyte.gz";

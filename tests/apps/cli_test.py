@@ -29,8 +29,8 @@ WORK = None
 
 
 def small(steps=6000):
-    """A short demo: 3 chains so that 1 and 2 threads split them differently."""
-    return ["run", "--preset", "demo", "--chains", "3", "--steps", str(steps), "--quiet",
+    """A short sphere-vmf run: 3 chains so that 1 and 2 threads split them differently."""
+    return ["run", "--preset", "sphere-vmf", "--chains", "3", "--steps", str(steps), "--quiet",
             "--set", "run.warmup=500", "--set", "run.thin=7", "--set",
             "run.checkpoint_every=1000"]
 
@@ -177,7 +177,7 @@ def test_resume_extends_a_completed_run():
 
 def test_resume_after_sigint():
     whole, cut = fresh("int_whole.h5"), fresh("int_cut.h5")
-    args = ["run", "--preset", "demo", "--chains", "2", "--steps", "3000000", "--quiet",
+    args = ["run", "--preset", "sphere-vmf", "--chains", "2", "--steps", "3000000", "--quiet",
             "--set", "run.checkpoint_every=50000", "--set", "run.thin=1000"]
     run(*args, "--out", whole, check_code=0)
     proc = subprocess.Popen([COLA, *args, "--out", cut], stdout=subprocess.PIPE,
@@ -201,7 +201,7 @@ def test_resume_after_sigint():
 
 def test_sigkill_leaves_a_readable_file_and_resume_is_exact():
     whole = fresh("kill_whole.h5")
-    args = ["--preset", "demo", "--chains", "2", "--steps", "2000000", "--quiet",
+    args = ["--preset", "sphere-vmf", "--chains", "2", "--steps", "2000000", "--quiet",
             "--set", "run.checkpoint_every=20000", "--set", "run.thin=100"]
     t0 = time.time()
     run("run", *args, "--out", whole, check_code=0)
@@ -265,7 +265,7 @@ def test_configuration_errors_exit_2_and_create_nothing():
     for extra, needle in cases:
         args = ["run", "--quiet", "--out", out, *extra]
         if "--preset" not in extra:
-            args[1:1] = ["--preset", "demo"]
+            args[1:1] = ["--preset", "sphere-vmf"]
         proc = run(*args, check_code=2)
         assert needle in proc.stderr, f"{extra}: {proc.stderr!r} lacks {needle!r}"
         assert len(proc.stderr.strip().splitlines()) <= 3, proc.stderr
@@ -300,12 +300,12 @@ def test_numerical_failure_exits_1_and_reject_policy_continues():
     # CoLA-od with h = 50 on the unit sphere: SHAKE has no root at the first step.
     out = fresh("fail.h5")
     bad = ["--set", "sampler.type=cola-od", "--set", "sampler.step_size=50"]
-    proc = run("run", "--preset", "demo", "--quiet", "--steps", "1000", "--out", out, *bad,
+    proc = run("run", "--preset", "sphere-vmf", "--quiet", "--steps", "1000", "--out", out, *bad,
                check_code=1)
     assert "no_root" in proc.stderr and "failure_policy" in proc.stderr, proc.stderr
     assert status(out) == "failed"
     out = fresh("reject.h5")
-    proc = run("run", "--preset", "demo", "--quiet", "--steps", "1000", "--out", out, *bad,
+    proc = run("run", "--preset", "sphere-vmf", "--quiet", "--steps", "1000", "--out", out, *bad,
                "--set", "sampler.failure_policy=reject", check_code=0)
     with h5py.File(out, "r") as f:
         rejected = f["sample_stats/rejected"][()]
@@ -324,7 +324,7 @@ def test_full_disk_is_an_io_error_and_keeps_committed_draws():
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
-    proc = subprocess.run([COLA, "run", "--preset", "demo", "--quiet", "--out", out],
+    proc = subprocess.run([COLA, "run", "--preset", "sphere-vmf", "--quiet", "--out", out],
                           capture_output=True, text=True, timeout=600, preexec_fn=limit_file_size)
     assert proc.returncode == 3, (proc.returncode, proc.stderr)
     assert out in proc.stderr, proc.stderr
@@ -334,7 +334,7 @@ def test_full_disk_is_an_io_error_and_keeps_committed_draws():
     # committed before the failure is then intact and equals a normal run's.
     subprocess.run(["h5clear", "--increment=1", out], check=True, capture_output=True)
     whole = fresh("full_whole.h5")
-    run("run", "--preset", "demo", "--quiet", "--steps", "100000", "--out", whole, check_code=0)
+    run("run", "--preset", "sphere-vmf", "--quiet", "--steps", "100000", "--out", whole, check_code=0)
     with h5py.File(out, "r") as f, h5py.File(whole, "r") as g:
         committed = f["cola/committed_draws"][()]
         assert committed.sum() > 0, committed

@@ -25,6 +25,23 @@ std::filesystem::path docs_path() {
 std::string config_for(const KeySpec& spec) {
   std::string model_type = "gaussian";
   if (spec.section == "model" && !spec.types.empty()) model_type = spec.types.front();
+  // Networks need data, and the data keys and run.epochs need a network.
+  // (data.type's default "none" is the toy models' setting.)
+  if ((spec.section == "data" && spec.key != "type") ||
+      (spec.section == "run" && spec.key == "epochs"))
+    model_type = "mlp";
+  if (model_type == "mlp") {
+    std::string data_type = "spiral";
+    if (spec.section == "data" && !spec.types.empty()) data_type = spec.types.front();
+    std::string text = "[model]\ntype = \"mlp\"\n[data]\ntype = \"" + data_type + "\"\n";
+    if (data_type == "csv" || data_type == "hdf5") {
+      text += "path = \"d\"\n";
+      // Exactly one of label and targets (the other keeps its empty default).
+      text += spec.key == "label" ? "targets = [\"y\"]\n" : "label = \"y\"\n";
+    }
+    if (data_type == "csv" || data_type == "hdf5") text += "test_size = 10\n";
+    return text;
+  }
   std::string text = "[model]\ntype = \"" + model_type + "\"\nshape = [2]\n";
   if (model_type == "von_mises_fisher")
     text += "[[constraints]]\ntype = \"fixed_norm\"\nblocks = \"x\"\n";

@@ -290,7 +290,7 @@ TEST_CASE("config: keys of another type are rejected", "[apps][config]") {
                     Contains("sampler.learning_rate is not a key of sampler.type = \"cola-ud\""));
   CHECK_THROWS_WITH(with("[[constraints]]\ntype = \"orthogonality\"\nblocks = \"x\"\nradius = 1\n"),
                     Equals("constraints[0].radius is not a key of constraints[0].type = "
-                           "\"orthogonality\"; valid keys: type, blocks"));
+                           "\"orthogonality\"; valid keys: type, blocks, exclude, square_only"));
 }
 
 TEST_CASE("config: values of the wrong type are rejected", "[apps][config]") {
@@ -378,7 +378,22 @@ TEST_CASE("config: inconsistent and missing values are rejected", "[apps][config
   CHECK_THROWS_WITH(resolve_text(kMinimal + "mean = [1, 2, 3]\n"),
                     Contains("model.mean has 3 entries but the block has 2 parameters"));
   CHECK_THROWS_WITH(with("[data]\npath = \"mnist\"\n"),
-                    Contains("data.path: no model of this build reads data"));
+                    Contains("data.path is not a key of data.type = \"none\""));
+  CHECK_THROWS_WITH(with("[data]\ntype = \"spiral\"\n"),
+                    Contains("data.type = \"spiral\" needs model.type = \"mlp\""));
+  CHECK_THROWS_WITH(resolve_text("[model]\ntype = \"mlp\"\n"),
+                    Contains("data.type is required for model.type = \"mlp\""));
+  CHECK_THROWS_WITH(resolve_text("[model]\ntype = \"mlp\"\n[data]\ntype = \"spiral\"\n"
+                                 "[run]\nsteps = 10\nepochs = 2\n"),
+                    Contains("run.steps"));
+  CHECK_THROWS_WITH(resolve_text("[model]\ntype = \"mlp\"\n[data]\ntype = \"csv\"\n"
+                                 "path = \"d.csv\"\n"),
+                    Contains("give exactly one of data.label"));
+  CHECK_THROWS_WITH(resolve_text("[model]\ntype = \"mlp\"\n[data]\ntype = \"spiral\"\n"
+                                 "batch_size = 10\nbatch_fraction = 0.1\n"),
+                    Contains("not both"));
+  CHECK_THROWS_WITH(resolve_text(kMinimal + "[run]\nepochs = 3\n"),
+                    Contains("run.epochs needs a network model"));
   CHECK_NOTHROW(with("[data]\n"));
   CHECK_THROWS_WITH(with("[output]\npath = \"\"\n"), Contains("output.path must not be empty"));
   CHECK_THROWS_WITH(resolve_text("[model]\ntype = \"gaussian\"\nshape = [1]\nblock = \"\"\n"),
@@ -439,7 +454,10 @@ TEST_CASE("config: overrides of unknown keys and malformed overrides are rejecte
   CHECK_THROWS_WITH(apply_override(t, "sampler.solver=3"), Contains("sampler.solver is a"));
   CHECK_THROWS_WITH(apply_override(t, "run.chains"), Contains("expected key=value"));
   CHECK_THROWS_WITH(apply_override(t, "model.shape=[1,2"), Contains("not valid TOML"));
-  CHECK_THROWS_WITH(apply_override(t, "data.path=x"), Contains("no model of this build reads"));
+  // A key of another data type passes --set and is rejected by resolve().
+  apply_override(t, "data.path=x");
+  CHECK_THROWS_WITH(resolve(t), Contains("data.path is not a key of data.type = \"none\""));
+  t.as_table()->erase("data");
   // A key of another type passes --set and is rejected by resolve().
   apply_override(t, "model.kappa=2");
   CHECK_THROWS_WITH(resolve(t), Contains("model.kappa is not a key of model.type = \"gaussian\""));

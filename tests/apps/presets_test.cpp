@@ -39,24 +39,33 @@ TEST_CASE("presets: every preset resolves and builds and steps and round-trips",
   }
 }
 
-TEST_CASE("presets: the demo is von Mises-Fisher on S^2 with CoLA-ud", "[apps][presets]") {
+TEST_CASE("presets: the demo is a Bayesian MLP on the spiral with an orthogonal hidden layer",
+          "[apps][presets]") {
   REQUIRE(presets().front().name == "demo");
   const ExperimentConfig c = resolve(parse_config(find_preset("demo").text));
-  CHECK(c.model.type == ModelType::kVonMisesFisher);
-  CHECK(c.model.kappa == 2.0);
+  CHECK(c.model.type == ModelType::kMlp);
+  CHECK(c.data.type == DataType::kSpiral);
   CHECK(c.sampler.type == SamplerType::kColaUd);
-  CHECK(c.sampler.step_size == 0.2);
+  CHECK(c.sampler.temperature > 0);
   CHECK(c.run.chains == 4);
-  CHECK(c.run.warmup * 10 == c.run.steps);
   CHECK(c.output.enabled);
   const Experiment e(c);
-  REQUIRE_FALSE(e.references().empty());
-  CHECK(e.references().front().exact == Approx(1 / std::tanh(2.0) - 0.5).epsilon(1e-14));
+  REQUIRE(e.network() != nullptr);
+  CHECK(e.network()->stochastic() == false);
+  // The square hidden-to-hidden matrix, and only it, is orthogonal.
+  const State s = e.initial_state(0);
+  const Matrix w = e.layout().matrix(s.q, e.layout().index_of("layer1.weight"));
+  CHECK((w.transpose() * w - Matrix::Identity(w.cols(), w.cols())).norm() <= 1e-12);
+  const Matrix w0 = e.layout().matrix(s.q, e.layout().index_of("layer0.weight"));
+  CHECK((w0.transpose() * w0 - Matrix::Identity(2, 2)).norm() > 0.1);
+  CHECK(e.constraints().residual(s.q) <= 1e-12);
+  CHECK(e.references().empty());
 }
 
 TEST_CASE("presets: an unknown preset name lists the valid ones", "[apps][presets]") {
   CHECK_THROWS_AS(find_preset("dem"), ConfigError);
   CHECK_THROWS_WITH(find_preset("dem"),
                     Contains("unknown preset \"dem\"; did you mean \"demo\"? Valid: \"demo\""));
-  CHECK_THROWS_WITH(find_preset("zzzzzzzzzz"), Contains("valid: \"demo\", \"circle-gaussian\""));
+  CHECK_THROWS_WITH(find_preset("zzzzzzzzzz"),
+                    Contains("valid: \"demo\", \"fmnist-ccola-ud\", \"fmnist-sgdm\""));
 }

@@ -31,7 +31,8 @@
 
 namespace cola::apps {
 
-enum class ModelType { kVonMisesFisher, kGaussian, kDoubleWell, kHarmonic };
+enum class ModelType { kVonMisesFisher, kGaussian, kDoubleWell, kHarmonic, kMlp };
+enum class DataType { kNone, kSpiral, kFashionMnist, kCsv, kHdf5 };
 enum class ConstraintType { kFixedNorm, kCircle, kOrthogonality, kLinear, kWeightTying };
 // The named samplers of samplers/named_samplers.hpp:
 //   cola-ud       CoLA-ud, physical parametrisation (h, gamma, tau), splitting BAOAB by default
@@ -47,6 +48,7 @@ enum class Precision { kFloat64, kFloat32 };
 
 // The spelling used in the configuration ("von_mises_fisher", "cola-ud", ...).
 const char* to_string(ModelType type);
+const char* to_string(DataType type);
 const char* to_string(ConstraintType type);
 const char* to_string(SamplerType type);
 const char* to_string(InitKind kind);
@@ -67,6 +69,21 @@ struct ModelConfig {
   std::vector<double> variance;   // gaussian: diagonal covariance, one entry per parameter
   double barrier = 0.0;           // double_well
   std::vector<double> stiffness;  // harmonic: one entry per parameter
+  // mlp (choices as spelled in the configuration; the schema validated them)
+  std::vector<Index> hidden;
+  std::string activation;
+  std::string init;
+  double init_scale = 1.0;
+  std::vector<std::string> init_orthogonal;
+  std::vector<Index> low_rank;
+  std::string likelihood;
+  double noise_sd = 1.0;
+  std::string prior;
+  std::vector<double> prior_sd;
+  std::string scaling;
+  std::string precision;
+  std::vector<std::vector<double>> output_matrix;
+  std::vector<double> output_rhs;
 
   Index rows() const { return shape.empty() ? 0 : shape[0]; }
   Index cols() const { return shape.size() > 1 ? shape[1] : 1; }
@@ -74,18 +91,33 @@ struct ModelConfig {
   bool operator==(const ModelConfig& other) const;
 };
 
-// Reserved for the datasets of neural-network models: no model of this build
-// reads data, so the section must be empty.
+// The data of a network model (DataType::kNone for the toy models).
 struct DataConfig {
-  bool operator==(const DataConfig&) const { return true; }
+  DataType type = DataType::kNone;
+  Index arms = 0, points = 0, test_points = 0;   // spiral
+  double noise = 0.0;                            // spiral
+  std::string dir;                               // fashion_mnist ("" = default directory)
+  std::string path, test_path, label, features;  // csv, hdf5
+  std::vector<std::string> targets;              // csv, hdf5
+  std::uint64_t train_size = 0, test_size = 0;
+  std::uint64_t seed = 0;
+  std::uint64_t batch_size = 0;
+  double batch_fraction = 1.0;
+  std::uint64_t evaluate_every = 0;
+  bool evaluate_train = true;
+  bool predictive = true;
+  bool operator==(const DataConfig& other) const;
 };
 
 struct ConstraintConfig {
   ConstraintType type = ConstraintType::kFixedNorm;
   std::vector<std::string> blocks;                // glob patterns over block names
-  double radius = 0.0;                            // fixed_norm, circle
+  std::vector<std::string> exclude;               // glob patterns of blocks to skip
+  double radius = 0.0;                            // fixed_norm; circle: the first of radii
+  std::vector<double> radii;                      // circle: one entry, or one per matched block
   NormGroups per = NormGroups::kBlock;            // fixed_norm
   CircleDrift drift = CircleDrift::kRotation;     // circle
+  bool square_only = false;                       // orthogonality
   std::vector<std::vector<double>> matrix;        // linear: A, one row per equation
   std::vector<double> rhs;                        // linear: c (zeros when not given)
   std::vector<std::vector<std::int64_t>> groups;  // weight_tying; empty: elementwise
@@ -112,7 +144,8 @@ double target_temperature(const SamplerConfig& sampler);
 
 struct RunConfig {
   std::uint64_t chains = 0;
-  std::uint64_t steps = 0;   // per chain, after the warm-up
+  std::uint64_t steps = 0;   // per chain, after the warm-up (unless epochs > 0)
+  std::uint64_t epochs = 0;  // networks: steps = epochs x batches per epoch
   std::uint64_t warmup = 0;  // steps per chain before the first draw
   std::uint64_t thin = 1;
   std::uint64_t stats_thin = 1;

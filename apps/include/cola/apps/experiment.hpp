@@ -1,8 +1,10 @@
 #pragma once
 // An experiment built from a resolved configuration: the parameter layout
-// (the model block, then blocks created by constraints such as
-// "<block>.slack"), the potential, the bound constraint set, one sampler per
-// chain, the initial states and the exact references.
+// (the model block, or a network's "layer<i>.weight"/"layer<i>.bias" blocks,
+// then blocks created by constraints such as "<block>.slack"), the data of a
+// network, the potential, the bound constraint set, one sampler per chain,
+// the initial states, the evaluation during the run and the exact
+// references.
 //
 // Construction validates everything that can be checked before sampling, so
 // that the command refuses a bad configuration before it creates any file:
@@ -20,8 +22,11 @@
 // Neither copyable nor movable: the samplers refer to its layout, potential
 // and constraints.
 #include <cola/apps/config.hpp>
+#include <cola/apps/network_data.hpp>
+#include <cola/apps/network_evaluator.hpp>
 #include <cola/apps/reference.hpp>
 #include <cola/constraint_set.hpp>
+#include <cola/models/network_potential.hpp>
 #include <cola/parameter_layout.hpp>
 #include <cola/potential.hpp>
 #include <cola/rng.hpp>
@@ -60,7 +65,16 @@ class Experiment {
   const OutputConfig& output() const { return config_.output; }
 
   const ParameterLayout& layout() const { return layout_; }
+  // The toy model's block (0 for a network).
   Index model_block() const { return model_block_; }
+  // The network potential and its data; null / empty for the toy models.
+  const models::NetworkPotential* network() const { return network_; }
+  const NetworkData& data() const { return data_; }
+  // Its evaluation during the run; null for the toy models.
+  const NetworkEvaluator* evaluator() const { return evaluator_.get(); }
+  // Steps per chain after the warm-up (run.steps, or run.epochs x batches
+  // per epoch).
+  std::uint64_t steps() const { return steps_; }
   const Potential& potential() const { return *potential_; }
   const ConstraintSet& constraints() const { return constraints_; }
   // Blocks matched by output.record, in layout order.
@@ -72,15 +86,19 @@ class Experiment {
   std::unique_ptr<samplers::Sampler> make_sampler(std::uint64_t chain) const;
   // The initial state of chain `chain`: deterministic for (seed, chain), on
   // the manifold, step 0, empty momentum (the sampler draws it). Throws
-  // StateError when the retraction fails.
-  State initial_state(std::uint64_t chain) const;
+  // StateError when the retraction fails. `clipped` (optional) receives the
+  // number of weights that started outside their circle constraint's radius
+  // and were moved onto it.
+  State initial_state(std::uint64_t chain, Index* clipped = nullptr) const;
   // Run options of the whole run (chains 0 .. run.chains-1): warm-up,
   // thinning, total steps, checkpoints, threads, recorded blocks.
   samplers::RunOptions run_options() const;
 
  private:
+  void build_network();
   void build_constraints();
   void build_potential();
+  void build_network_potential();
   void build_references();
 
   ExperimentConfig config_;
@@ -88,6 +106,11 @@ class Experiment {
   Index model_block_ = 0;
   ConstraintSet constraints_;
   std::unique_ptr<Potential> potential_;
+  NetworkData data_;
+  std::unique_ptr<models::Mlp> mlp_;
+  const models::NetworkPotential* network_ = nullptr;  // potential_ when a network
+  std::shared_ptr<const NetworkEvaluator> evaluator_;
+  std::uint64_t steps_ = 0;
   std::vector<Index> recorded_blocks_;
   std::vector<Reference> references_;
   // Blocks touched by each entry of config.constraints (for the references).

@@ -54,5 +54,7 @@ std::string fashion_mnist_dir();
 // pixels, 10 classes, from fashion_mnist_dir(). Throws IoError naming the
 // missing file and the package that provides it.
 LabelledImages load_fashion_mnist(bool train);
+// The same from the files in `directory`.
+LabelledImages load_fashion_mnist(const std::string& directory, bool train);
 
 }  // namespace cola::models
