@@ -2,6 +2,7 @@
 #include <cola/apps/config.hpp>
 #include <cola/apps/config_schema.hpp>
 #include <cola/apps/experiment.hpp>
+#include <cola/apps/posterior_predictive.hpp>
 #include <cola/apps/presets.hpp>
 #include <cola/apps/progress.hpp>
 #include <cola/apps/reference_estimator.hpp>
@@ -120,8 +121,29 @@ io::TrajectoryOptions writer_options(const OutputConfig& out, const std::string&
 
 // Runs `experiment` from `starts` with `writer` (may be null), prints the
 // progress and the summary, and returns the exit code.
+// What a network run adds to the summary; computes and writes the posterior
+// predictive when the run completed and wrote a file.
+NetworkSummary network_summary(const Experiment& experiment, const samplers::RunReport& report,
+                               const io::TrajectoryWriter* writer, std::uint64_t clipped) {
+  NetworkSummary n;
+  n.clipped = clipped;
+  n.last_evaluation = experiment.evaluator()->last_evaluation();
+  if (!experiment.config().data.predictive)
+    n.predictive_note = "data.predictive = false";
+  else if (writer == nullptr)
+    n.predictive_note = "output is disabled (it is computed from the retained draws in the file)";
+  else if (!report.completed)
+    n.predictive_note = "the run did not complete";
+  else if (auto p = posterior_predictive(writer->path(), experiment, &n.predictive_note)) {
+    write_posterior_predictive(writer->path(), experiment, *p);
+    n.predictive = p->summary;
+    n.predictive_group = kPredictiveGroup;
+  }
+  return n;
+}
+
 int execute(const Experiment& experiment, std::vector<ChainCheckpoint> starts,
-            io::TrajectoryWriter* writer, bool quiet) {
+            io::TrajectoryWriter* writer, bool quiet, std::uint64_t clipped) {
   samplers::RunOptions options = experiment.run_options();
   if (!experiment.output().checkpoint) options.checkpoint_every = 0;
   samplers::RunDriver driver(
@@ -150,6 +172,8 @@ int execute(const Experiment& experiment, std::vector<ChainCheckpoint> starts,
     summary.bytes_written = w.bytes_written;
     summary.chunks_written = w.chunks_written;
   }
+  if (experiment.network() != nullptr)
+    summary.network = network_summary(experiment, report, writer, clipped);
   print_summary(stdout, summary);
   std::fflush(stdout);
   if (report.completed) return kExitOk;
@@ -190,9 +214,12 @@ int run_command(const RunArguments& args) {
     const ExperimentConfig config = resolve(load(args.config));
     const Experiment experiment(config);
     std::vector<ChainCheckpoint> starts(config.run.chains);
+    std::uint64_t clipped = 0;
     for (std::uint64_t c = 0; c < config.run.chains; ++c) {
+      Index outside = 0;
       starts[c].chain = c;
-      starts[c].state = experiment.initial_state(c);
+      starts[c].state = experiment.initial_state(c, &outside);
+      clipped += static_cast<std::uint64_t>(outside);
     }
     std::optional<io::TrajectoryWriter> writer;
     if (config.output.enabled) {
@@ -201,7 +228,7 @@ int run_command(const RunArguments& args) {
       o.overwrite = args.force;
       writer.emplace(std::move(o));
     }
-    return execute(experiment, std::move(starts), writer ? &*writer : nullptr, args.quiet);
+    return execute(experiment, std::move(starts), writer ? &*writer : nullptr, args.quiet, clipped);
   } catch (...) {
     return report_failure(std::current_exception());
   }
@@ -250,7 +277,7 @@ int resume_command(const ResumeArguments& args) {
     io::TrajectoryOptions o = writer_options(config.output, to_toml(config), "resume_command_line",
                                              args.command_line, config.run);
     io::TrajectoryWriter writer = io::TrajectoryWriter::resume(std::move(o));
-    return execute(experiment, std::move(starts), &writer, args.quiet);
+    return execute(experiment, std::move(starts), &writer, args.quiet, 0);
   } catch (...) {
     return report_failure(std::current_exception());
   }
