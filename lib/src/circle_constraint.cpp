@@ -8,6 +8,48 @@
 
 namespace cola {
 
+namespace {
+
+// The kernels compiled for the widest vector ISA the CPU has (GCC function
+// multi-versioning, chosen once at load time), since the default build
+// targets baseline x86-64 (SSE2, 2 doubles per instruction). With
+// -ffp-contract=off each clone computes the same IEEE operations, so results
+// are bit-identical across the clones and machines. `flatten` inlines the
+// kernel templates into each clone (else they stay baseline code).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define COLA_KERNEL_CLONES \
+  __attribute__((target_clones("avx512f", "avx2", "default"), flatten))
+#else
+#define COLA_KERNEL_CLONES
+#endif
+
+COLA_KERNEL_CLONES circle::KernelResult<double> rotation_drift_clone(double* theta, double* xi,
+                                                                     double* pt, double* px,
+                                                                     std::ptrdiff_t n, double h,
+                                                                     double inv_m, double radius) {
+  return circle::rotation_drift(theta, xi, pt, px, n, h, inv_m, radius);
+}
+
+COLA_KERNEL_CLONES circle::KernelResult<double> shake_drift_clone(double* theta, double* xi,
+                                                                  double* pt, double* px,
+                                                                  std::ptrdiff_t n, double h_over_m,
+                                                                  double m_over_h, double r2) {
+  return circle::shake_drift(theta, xi, pt, px, n, h_over_m, m_over_h, r2);
+}
+
+COLA_KERNEL_CLONES circle::KernelResult<double> shake_clone(const double* theta0, const double* xi0,
+                                                            double* theta, double* xi,
+                                                            std::ptrdiff_t n, double r2) {
+  return circle::shake(theta0, xi0, theta, xi, n, r2);
+}
+
+COLA_KERNEL_CLONES double rattle_clone(const double* theta, const double* xi, double* pt,
+                                       double* px, std::ptrdiff_t n) {
+  return circle::rattle(theta, xi, pt, px, n);
+}
+
+}  // namespace
+
 CircleConstraint::CircleConstraint(const std::string& block, double radius, CircleDrift drift,
                                    std::string name)
     : Constraint(name.empty() ? "circle(" + block + ")" : std::move(name),
@@ -75,9 +117,8 @@ ProjectionResult CircleConstraint::project_position(const Vector& q_old, Vector&
                                                     const SolverOptions& /*options*/) const {
   const BlockInfo& t = block_infos()[0];
   const BlockInfo& s = block_infos()[1];
-  const auto r =
-      circle::shake(q_old.data() + t.offset, q_old.data() + s.offset, q.data() + t.offset,
-                    q.data() + s.offset, t.size(), radius_ * radius_);
+  const auto r = shake_clone(q_old.data() + t.offset, q_old.data() + s.offset, q.data() + t.offset,
+                             q.data() + s.offset, t.size(), radius_ * radius_);
   if (r.nonfinite > 0 || !std::isfinite(r.residual))
     return make_result(ProjectionStatus::kNonFinite, 1, NAN);
   return make_result(r.failures ? ProjectionStatus::kNoRoot : ProjectionStatus::kConverged, 1,
@@ -87,9 +128,9 @@ ProjectionResult CircleConstraint::project_position(const Vector& q_old, Vector&
 ProjectionResult CircleConstraint::project_momentum(const Vector& q, Vector& p) const {
   const BlockInfo& t = block_infos()[0];
   const BlockInfo& s = block_infos()[1];
-  circle::rattle(q.data() + t.offset, q.data() + s.offset, p.data() + t.offset, p.data() + s.offset,
-                 t.size());
-  const double res = velocity_residual(q, p);
+  const double res = 2 / t.mass *
+                     rattle_clone(q.data() + t.offset, q.data() + s.offset, p.data() + t.offset,
+                                  p.data() + s.offset, t.size());
   return make_result(
       std::isfinite(res) ? ProjectionStatus::kConverged : ProjectionStatus::kNonFinite, 1, res);
 }
@@ -102,11 +143,10 @@ ProjectionResult CircleConstraint::drift(Vector& q, Vector& p, double h,
   double* xi = q.data() + s.offset;
   double* pt = p.data() + t.offset;
   double* px = p.data() + s.offset;
-  const auto r =
-      drift_ == CircleDrift::kShake
-          ? circle::shake_drift(theta, xi, pt, px, t.size(), h / t.mass, t.mass / h,
-                                radius_ * radius_)
-          : circle::rotation_drift(theta, xi, pt, px, t.size(), h, 1.0 / t.mass, radius_);
+  const auto r = drift_ == CircleDrift::kShake
+                     ? shake_drift_clone(theta, xi, pt, px, t.size(), h / t.mass, t.mass / h,
+                                         radius_ * radius_)
+                     : rotation_drift_clone(theta, xi, pt, px, t.size(), h, 1.0 / t.mass, radius_);
   if (r.nonfinite > 0 || !std::isfinite(r.residual))
     return make_result(ProjectionStatus::kNonFinite, 1, NAN);
   return make_result(r.failures ? ProjectionStatus::kNoRoot : ProjectionStatus::kConverged, 1,

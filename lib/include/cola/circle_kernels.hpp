@@ -5,8 +5,11 @@
 // their momenta). shake_drift, shake and rattle vectorise (SSE2 and up) when
 // built with cola_numeric_flags: -fno-math-errno (sqrt inline) and
 // -fno-trapping-math (the conditional sqrt/division if-convert); see the
-// measurements in bench/README.md. rotation_drift stays scalar (sin/cos). The
-// plain reference versions in the tests are their oracle.
+// measurements in bench/README.md. rotation_drift vectorises through a
+// branch-free sincos (detail/sincos.hpp). The plain reference versions in the
+// tests are their oracle.
+#include <cola/detail/sincos.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -76,44 +79,101 @@ KernelResult<S> shake_drift(S* theta, S* xi, S* ptheta, S* pxi, std::ptrdiff_t n
   return {static_cast<std::ptrdiff_t>(failures), residual, static_cast<std::ptrdiff_t>(nonfinite)};
 }
 
+// One pair of the rotation drift, given the rotation's cos and sin of
+// phi = omega h: rotates (t, x) with velocity (vt, vx) on its circle,
+// renormalises to radius r (removing rounding drift) and makes the momentum
+// tangent again. Returns the defect |t^2 + x^2 - r^2| and whether the pair is
+// finite.
+template <class S>
+inline S rotate_pair(S& theta, S& xi, S& ptheta, S& pxi, S vt, S vx, S omega, S phi, S c, S s, S h,
+                     S inv_m, S radius, bool& finite) {
+  const S t0 = theta, x0 = xi, r2 = radius * radius;
+  // sin(omega h)/omega -> h as omega -> 0.
+  const S s_over_omega = phi > S(1e-8) ? s / omega : h;
+  S t = t0 * c + vt * s_over_omega;
+  S x = x0 * c + vx * s_over_omega;
+  S nvt = vt * c - t0 * omega * s;
+  S nvx = vx * c - x0 * omega * s;
+  const S scale = radius / std::sqrt(t * t + x * x);
+  t *= scale;
+  x *= scale;
+  const S k = (t * nvt + x * nvx) / r2;
+  nvt -= k * t;
+  nvx -= k * x;
+  theta = t;
+  xi = x;
+  ptheta = nvt / inv_m;
+  pxi = nvx / inv_m;
+  const S defect = std::abs(t * t + x * x - r2);
+  finite = finite_magnitude(defect) & finite_magnitude(std::abs(nvt) + std::abs(nvx));
+  return defect;
+}
+
 // Drift substep A as the exact geodesic flow: each (theta, xi) rotates on its
-// circle with angular speed |v|/r for time h, then is renormalised to radius r
-// (removing rounding drift) and the momentum is made tangent again.
+// circle with angular speed |v|/r for time h (rotate_pair). Per chunk of
+// pairs, a first loop computes the angles' sin and cos with the branch-free
+// detail::sincos_reduced (in double for either S) and a second applies the
+// rotations; both vectorise (a select on the stored values would not: GCC
+// treats it as a conditional store). Pairs whose angle is beyond
+// sincos_reduced's range, or NaN, are rotated by zero there (only
+// renormalised and made tangent, which leaves a pair on the manifold as it
+// was up to rounding) and then rotated with std::sin/std::cos.
 template <class S>
 KernelResult<S> rotation_drift(S* theta, S* xi, S* ptheta, S* pxi, std::ptrdiff_t n, S h, S inv_m,
                                S radius) {
+  constexpr std::ptrdiff_t kChunk = 256;
   S residual = 0;
-  std::ptrdiff_t nonfinite = 0;
-  const S r2 = radius * radius;
-  for (std::ptrdiff_t i = 0; i < n; ++i) {
-    const S t0 = theta[i], x0 = xi[i];
-    const S vt = ptheta[i] * inv_m, vx = pxi[i] * inv_m;
-    const S speed = std::sqrt(vt * vt + vx * vx);
-    const S omega = speed / radius;
-    const S phi = omega * h;
-    const S c = std::cos(phi), s = std::sin(phi);
-    // sin(omega h)/omega -> h as omega -> 0.
-    const S s_over_omega = phi > S(1e-8) ? s / omega : h;
-    S t = t0 * c + vt * s_over_omega;
-    S x = x0 * c + vx * s_over_omega;
-    S nvt = vt * c - t0 * omega * s;
-    S nvx = vx * c - x0 * omega * s;
-    const S scale = radius / std::sqrt(t * t + x * x);
-    t *= scale;
-    x *= scale;
-    const S k = (t * nvt + x * nvx) / r2;
-    nvt -= k * t;
-    nvx -= k * x;
-    theta[i] = t;
-    xi[i] = x;
-    ptheta[i] = nvt / inv_m;
-    pxi[i] = nvx / inv_m;
-    const S defect = std::abs(t * t + x * x - r2);
-    nonfinite +=
-        finite_magnitude(defect) && finite_magnitude(std::abs(nvt) + std::abs(nvx)) ? 0 : 1;
-    residual = std::max(residual, defect);
+  // Counted in double (see shake_drift).
+  double nonfinite = 0;
+  for (std::ptrdiff_t begin = 0; begin < n; begin += kChunk) {
+    const std::ptrdiff_t m = std::min(kChunk, n - begin);
+    S* const t = theta + begin;
+    S* const x = xi + begin;
+    S* const pt = ptheta + begin;
+    S* const px = pxi + begin;
+    S cos_phi[kChunk], sin_phi[kChunk], far[kChunk];
+    double deferred = 0;
+#pragma omp simd reduction(+ : deferred)
+    for (std::ptrdiff_t i = 0; i < m; ++i) {
+      const S vt = pt[i] * inv_m, vx = px[i] * inv_m;
+      const S phi = std::sqrt(vt * vt + vx * vx) / radius * h;
+      const bool beyond = !(static_cast<double>(phi) <= detail::kSincosLimit);
+      far[i] = beyond ? S(1) : S(0);
+      cos_phi[i] = beyond ? S(0) : phi;
+      deferred += beyond ? 1.0 : 0.0;
+    }
+    // A loop of its own: fused with the one above it does not vectorise.
+#pragma omp simd
+    for (std::ptrdiff_t i = 0; i < m; ++i) {
+      const detail::SinCos sc = detail::sincos_reduced(static_cast<double>(cos_phi[i]));
+      cos_phi[i] = static_cast<S>(sc.cos);
+      sin_phi[i] = static_cast<S>(sc.sin);
+    }
+#pragma omp simd reduction(+ : nonfinite) reduction(max : residual)
+    for (std::ptrdiff_t i = 0; i < m; ++i) {
+      const S vt = pt[i] * inv_m, vx = px[i] * inv_m;
+      const S omega = std::sqrt(vt * vt + vx * vx) / radius;
+      const bool beyond = far[i] != S(0);
+      bool finite = true;
+      const S defect = rotate_pair(t[i], x[i], pt[i], px[i], vt, vx, omega, omega * h, cos_phi[i],
+                                   sin_phi[i], h, inv_m, radius, finite);
+      nonfinite += (beyond | finite) ? 0.0 : 1.0;
+      residual = std::max(residual, beyond ? S(0) : defect);
+    }
+    if (deferred == 0) continue;
+    for (std::ptrdiff_t i = 0; i < m; ++i) {
+      if (far[i] == S(0)) continue;
+      const S vt = pt[i] * inv_m, vx = px[i] * inv_m;
+      const S omega = std::sqrt(vt * vt + vx * vx) / radius;
+      const S phi = omega * h;
+      bool finite = true;
+      const S defect = rotate_pair(t[i], x[i], pt[i], px[i], vt, vx, omega, phi, std::cos(phi),
+                                   std::sin(phi), h, inv_m, radius, finite);
+      nonfinite += finite ? 0.0 : 1.0;
+      residual = std::max(residual, defect);
+    }
   }
-  return {0, residual, nonfinite};
+  return {0, residual, static_cast<std::ptrdiff_t>(nonfinite)};
 }
 
 // SHAKE for a position update (CoLA-od): q (in/out) from q_old.
@@ -137,16 +197,26 @@ KernelResult<S> shake(const S* theta0, const S* xi0, S* theta, S* xi, std::ptrdi
   return {static_cast<std::ptrdiff_t>(failures), residual, static_cast<std::ptrdiff_t>(nonfinite)};
 }
 
-// RATTLE: removes the radial component of (ptheta, pxi).
+// RATTLE: removes the radial component of (ptheta, pxi). Returns the
+// largest remaining |theta ptheta + xi pxi| (the velocity constraint's
+// residual, times m/2), computed in the same pass; NaN if any is NaN.
 template <class S>
-void rattle(const S* theta, const S* xi, S* ptheta, S* pxi, std::ptrdiff_t n) {
-#pragma omp simd
+S rattle(const S* theta, const S* xi, S* ptheta, S* pxi, std::ptrdiff_t n) {
+  S residual = 0;
+  double nonfinite = 0;
+#pragma omp simd reduction(max : residual) reduction(+ : nonfinite)
   for (std::ptrdiff_t i = 0; i < n; ++i) {
     const S t = theta[i], x = xi[i];
     const S k = (t * ptheta[i] + x * pxi[i]) / (t * t + x * x);
-    ptheta[i] -= k * t;
-    pxi[i] -= k * x;
+    const S pt = ptheta[i] - k * t;
+    const S px = pxi[i] - k * x;
+    ptheta[i] = pt;
+    pxi[i] = px;
+    const S defect = std::abs(t * pt + x * px);
+    nonfinite += finite_magnitude(defect) ? 0.0 : 1.0;
+    residual = std::max(residual, defect);
   }
+  return nonfinite > 0 ? std::numeric_limits<S>::quiet_NaN() : residual;
 }
 
 }  // namespace cola::circle

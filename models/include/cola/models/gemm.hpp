@@ -1,11 +1,15 @@
 #pragma once
 // The matrix products of the networks, in one place so that the backend
-// (Eigen or a BLAS) and the threading are decided once, by measurement
-// (bench/README.md):
+// and the threading are decided once, by measurement (bench/README.md):
 //   C = alpha op(A) op(B) + beta C,  op(X) = X or X^T.
-// Results are bit-identical for any thread count (the work is split in a
-// fixed way, independent of the number of threads). Allocates nothing beyond
-// the backend's own packing buffers.
+// Backend: OpenBLAS (cblas_sgemm/dgemm, its kernels chosen at run time for
+// the CPU) when the build found it (COLA_BLAS=openblas, the default), else
+// Eigen's own products (COLA_BLAS=eigen). Measured on 784-1000-10, batch 128,
+// float32, one thread: OpenBLAS 160 GFLOP/s, Eigen (SSE2 build) 34 GFLOP/s.
+// Every product runs on the calling thread (OpenBLAS's own threads are set
+// to 1 once): cola runs one chain per thread, so results are bit-identical
+// for any thread count. Allocates nothing beyond the backend's own packing
+// buffers.
 #include <Eigen/Core>
 
 namespace cola::models {
@@ -14,6 +18,9 @@ template <class S>
 using MatrixX = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
 
 enum class Op { kNone, kTranspose };
+
+// "openblas" or "eigen".
+const char* gemm_backend();
 
 template <class S>
 void gemm(Op op_a, Op op_b, S alpha, const Eigen::Ref<const MatrixX<S>>& a,
