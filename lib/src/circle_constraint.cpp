@@ -17,8 +17,7 @@ namespace {
 // are bit-identical across the clones and machines. `flatten` inlines the
 // kernel templates into each clone (else they stay baseline code).
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define COLA_KERNEL_CLONES \
-  __attribute__((target_clones("avx512f", "avx2", "default"), flatten))
+#define COLA_KERNEL_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), flatten))
 #else
 #define COLA_KERNEL_CLONES
 #endif

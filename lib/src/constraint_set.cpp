@@ -3,6 +3,7 @@
 #include <cola/numeric.hpp>
 #include <cola/stacked_constraint.hpp>
 
+#include <algorithm>
 #include <numeric>
 
 namespace cola {
@@ -48,8 +49,24 @@ void ConstraintSet::bind(ParameterLayout& layout) {
       components_.push_back(std::move(stacked));
     }
   }
+  // Components run in parallel only when the second largest is large, also
+  // next to the largest: one big block and smaller ones (a network's first
+  // layer, 784 k weights, and its output layer, 10 k) would leave the other
+  // threads spinning at the barrier.
   constrained_size_ = 0;
-  for (const auto& c : components_) constrained_size_ += c->num_variables();
+  Index largest = 0, second = 0;
+  for (const auto& c : components_) {
+    const Index v = c->num_variables();
+    constrained_size_ += v;
+    if (v > largest) {
+      second = largest;
+      largest = v;
+    } else if (v > second) {
+      second = v;
+    }
+  }
+  parallel_components_ = constrained_size_ >= kParallelWork &&
+                         second >= std::max<Index>(kParallelWork / 2, largest / 4);
   free_blocks_.clear();
   for (Index b = 0; b < layout.num_blocks(); ++b)
     if (owner[static_cast<std::size_t>(b)] < 0) free_blocks_.push_back(b);
@@ -66,11 +83,17 @@ template <class F>
 ProjectionResult ConstraintSet::for_each_component(F&& f) const {
   const auto n = static_cast<long>(components_.size());
   if (n == 1) return f(*components_.front());
-  const bool parallel = constrained_size_ >= kParallelWork;
+  if (!parallel_components_) {
+    // Not even an inactive OpenMP region: entering one costs a libgomp call
+    // per substep and can wake idle team threads.
+    ProjectionResult merged;
+    for (const auto& c : components_) merged.merge(f(*c));
+    return merged;
+  }
   std::vector<ProjectionResult> results(components_.size());
   // Components write disjoint blocks; merging in index order keeps the
   // reported result independent of scheduling.
-#pragma omp parallel for schedule(dynamic) if (parallel)
+#pragma omp parallel for schedule(dynamic)
   for (long i = 0; i < n; ++i)
     results[static_cast<std::size_t>(i)] = f(*components_[static_cast<std::size_t>(i)]);
   ProjectionResult merged;

@@ -69,7 +69,7 @@ struct Problem {
 // components in parallel.
 void build_mixed(Problem& pb) {
   pb.layout.add_block("c1", 180, 100);
-  pb.layout.add_block("c2", 3, 4);
+  pb.layout.add_block("c2", 150, 100);  // large too: ConstraintSet parallelises only then
   pb.layout.add_block("o", 6, 4);
   pb.layout.add_block("s", 4, 1, 2.0);
   pb.layout.add_block("probe", 3);

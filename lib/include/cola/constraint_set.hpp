@@ -6,7 +6,9 @@
 // generic solve (StackedConstraint). Below kParallelWork constrained
 // parameters the components run serially: opening an OpenMP region per
 // substep costs more than tiny projections (measured: 57 s vs 1 s for 10^4
-// steps of a seven-component toy set on a loaded 2-core machine).
+// steps of a seven-component toy set on a loaded 2-core machine), and so do
+// sets whose second largest component is below kParallelWork / 2 or a
+// quarter of the largest (the other threads would only spin).
 #include <cola/constraint.hpp>
 
 #include <vector>
@@ -51,6 +53,7 @@ class ConstraintSet {
   std::vector<ConstraintPtr> components_;
   std::vector<Index> free_blocks_;
   Index constrained_size_ = 0;  // parameters under some constraint
+  bool parallel_components_ = false;
   bool bound_ = false;
 };
 
