@@ -351,6 +351,53 @@ def test_io_errors_exit_3():
     run("info", text, check_code=3)
 
 
+def test_bad_data_is_an_io_error_naming_the_file_and_writes_nothing():
+    # A network on a CSV table: a missing file, a corrupt value, a label out of
+    # range, a table that does not fit the network. Exit 3, the file named,
+    # no output file created.
+    table = path("table.csv")
+    out = fresh("net.h5")
+    config = path("net.toml")
+    with open(config, "w") as f:
+        f.write(f"""[model]
+type = "mlp"
+hidden = [4]
+[data]
+type = "csv"
+path = "{table}"
+label = "y"
+test_size = 2
+evaluate_every = 10
+[run]
+steps = 10
+warmup = 0
+stats_thin = 1
+""")
+    base = ["run", config, "--quiet", "--out", out]
+    with open(table, "w") as f:
+        f.write("a,b,y\n" + "".join(f"{i * 0.1},{-i * 0.2},{i % 2}\n" for i in range(10)))
+    run(*base, check_code=0)  # the good table runs
+    assert os.path.exists(out)
+    os.remove(out)
+    for text, message in [(None, "no such file"),
+                          ("a,b,y\n1,2x,0\n1,2,1\n3,4,0\n", "line 2, column \"b\""),
+                          ("a,b,y\n1,2,0\n1,2,-1\n3,4,0\n", "label -1"),
+                          ("a,b,y\n1,nan,0\n1,2,1\n3,4,0\n", "feature 1 of example 0")]:
+        if text is None:
+            os.remove(table)
+        else:
+            with open(table, "w") as f:
+                f.write(text)
+        proc = run(*base, check_code=3)
+        assert "table.csv" in proc.stderr and (message in proc.stderr or text is None), proc.stderr
+        assert not os.path.exists(out)
+    # Fashion-MNIST from a directory without its files names the package.
+    proc = run("run", "--preset", "fmnist-sgdm", "--quiet", "--out", out,
+               "--set", f"data.dir='{WORK}'", check_code=3)
+    assert "dataset-fashion-mnist" in proc.stderr, proc.stderr
+    assert not os.path.exists(out)
+
+
 def test_numerical_failure_exits_1_and_reject_policy_continues():
     # CoLA-od with h = 50 on the unit sphere: SHAKE has no root at the first step.
     out = fresh("fail.h5")
