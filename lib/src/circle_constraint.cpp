@@ -47,6 +47,12 @@ COLA_KERNEL_CLONES double rattle_clone(const double* theta, const double* xi, do
   return circle::rattle(theta, xi, pt, px, n);
 }
 
+COLA_KERNEL_CLONES double kick_rattle_clone(const double* theta, const double* xi, double* pt,
+                                            double* px, const double* gt, const double* gx,
+                                            double coefficient, std::ptrdiff_t n) {
+  return circle::kick_rattle(theta, xi, pt, px, gt, gx, coefficient, n);
+}
+
 }  // namespace
 
 CircleConstraint::CircleConstraint(const std::string& block, double radius, CircleDrift drift,
@@ -130,6 +136,19 @@ ProjectionResult CircleConstraint::project_momentum(const Vector& q, Vector& p) 
   const double res = 2 / t.mass *
                      rattle_clone(q.data() + t.offset, q.data() + s.offset, p.data() + t.offset,
                                   p.data() + s.offset, t.size());
+  return make_result(
+      std::isfinite(res) ? ProjectionStatus::kConverged : ProjectionStatus::kNonFinite, 1, res);
+}
+
+ProjectionResult CircleConstraint::kick(const Vector& q, Vector& p, double coefficient,
+                                        const Vector& gradient) const {
+  const BlockInfo& t = block_infos()[0];
+  const BlockInfo& s = block_infos()[1];
+  const double res =
+      2 / t.mass *
+      kick_rattle_clone(q.data() + t.offset, q.data() + s.offset, p.data() + t.offset,
+                        p.data() + s.offset, gradient.data() + t.offset, gradient.data() + s.offset,
+                        coefficient, t.size());
   return make_result(
       std::isfinite(res) ? ProjectionStatus::kConverged : ProjectionStatus::kNonFinite, 1, res);
 }

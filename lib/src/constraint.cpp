@@ -123,6 +123,13 @@ ProjectionResult Constraint::drift(Vector& q, Vector& p, double h,
   return r;
 }
 
+ProjectionResult Constraint::kick(const Vector& q, Vector& p, double coefficient,
+                                  const Vector& gradient) const {
+  for (const auto& b : infos_)
+    p.segment(b.offset, b.size()) -= coefficient * gradient.segment(b.offset, b.size());
+  return project_momentum(q, p);
+}
+
 ProjectionResult Constraint::retract(Vector& q, const SolverOptions& options) const {
   SolverOptions newton = options;
   newton.kind = SolverKind::kNewton;

@@ -111,6 +111,12 @@ ProjectionResult ConstraintSet::project_momentum(const Vector& q, Vector& p) con
   return for_each_component([&](const Constraint& c) { return c.project_momentum(q, p); });
 }
 
+ProjectionResult ConstraintSet::kick(const Vector& q, Vector& p, double coefficient,
+                                     const Vector& gradient) const {
+  return for_each_component(
+      [&](const Constraint& c) { return c.kick(q, p, coefficient, gradient); });
+}
+
 ProjectionResult ConstraintSet::drift(Vector& q, Vector& p, double h,
                                       const SolverOptions& options) const {
   return for_each_component([&](const Constraint& c) { return c.drift(q, p, h, options); });

@@ -74,9 +74,18 @@ StepOutcome Stepper::ensure_gradient(const State& state) {
 StepOutcome Stepper::kick(State& state, double coefficient) {
   StepOutcome g = ensure_gradient(state);
   if (!g.ok()) return g;
-  state.p.noalias() -= coefficient * gradient_;
-  if (constraints_.empty()) return {};
-  return projection_outcome(project_momentum(state), "B (RATTLE)");
+  if (constraints_.empty()) {
+    state.p.noalias() -= coefficient * gradient_;
+    return {};
+  }
+  // Free blocks here; each constraint kicks its own blocks and applies
+  // RATTLE, in one pass where it has a per-element closed form.
+  for (Index b : constraints_.free_blocks())
+    layout_.segment(state.p, b) -= coefficient * layout_.segment(gradient_, b);
+  return projection_outcome(
+      timed(&StepTimes::projection,
+            [&] { return constraints_.kick(state.q, state.p, coefficient, gradient_); }),
+      "B (RATTLE)");
 }
 
 StepOutcome Stepper::drift(State& state, double coefficient) {
@@ -115,7 +124,10 @@ void Stepper::draw_noise(std::uint64_t step, std::uint64_t substream) {
 StepOutcome Stepper::ornstein_uhlenbeck(State& state, double damping, double noise_scale,
                                         std::uint64_t substream) {
   if (noise_scale == 0.0) {
+    // Every substep leaves p in the cotangent space, and a multiple of a
+    // cotangent vector is one: no RATTLE needed (tau = 0, the optimisers).
     state.p *= damping;
+    return {};
   } else {
     draw_noise(state.step, substream);
     for (const auto& k : layout_.blocks())

@@ -266,6 +266,22 @@ void compare_rattle(const Pairs& in, double tol) {
   const double ps = momentum_scale(in);
   CHECK(max_rel_diff(p.theta, to_double(pt), ps) < tol);
   CHECK(max_rel_diff(p.xi, to_double(px), ps) < tol);
+  // The fused kick + RATTLE is the kick followed by rattle(), bit for bit.
+  const auto gt = in.as<S>(in.xi), gx = in.as<S>(in.theta);  // any gradient
+  auto kt = in.as<S>(in.ptheta), kx = in.as<S>(in.pxi);
+  auto st = kt, sx = kx;
+  const S c = S(0.37);
+  const S fused = cola::circle::kick_rattle<S>(t.data(), x.data(), kt.data(), kx.data(), gt.data(),
+                                               gx.data(), c, std::ptrdiff_t(in.size()));
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    st[i] -= c * gt[i];
+    sx[i] -= c * gx[i];
+  }
+  const S split =
+      cola::circle::rattle<S>(t.data(), x.data(), st.data(), sx.data(), std::ptrdiff_t(in.size()));
+  CHECK(kt == st);
+  CHECK(kx == sx);
+  CHECK(fused == split);
 }
 
 // Tolerances relative to r (positions) and max |p| (momenta): a few hundred

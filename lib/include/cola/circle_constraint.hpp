@@ -34,6 +34,9 @@ class CircleConstraint final : public Constraint {
   ProjectionResult project_position(const Vector& q_old, Vector& q,
                                     const SolverOptions& options) const override;
   ProjectionResult project_momentum(const Vector& q, Vector& p) const override;
+  // Kick and RATTLE fused into one pass over the four arrays.
+  ProjectionResult kick(const Vector& q, Vector& p, double coefficient,
+                        const Vector& gradient) const override;
   ProjectionResult drift(Vector& q, Vector& p, double h,
                          const SolverOptions& options) const override;
   // initialise_slack(), reported as converged.

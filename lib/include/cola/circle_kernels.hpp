@@ -85,26 +85,43 @@ KernelResult<S> shake_drift(S* theta, S* xi, S* ptheta, S* pxi, std::ptrdiff_t n
 // tangent again. Returns the defect |t^2 + x^2 - r^2| and whether the pair is
 // finite.
 template <class S>
-inline S rotate_pair(S& theta, S& xi, S& ptheta, S& pxi, S vt, S vx, S omega, S phi, S c, S s, S h,
-                     S inv_m, S radius, bool& finite) {
-  const S t0 = theta, x0 = xi, r2 = radius * radius;
+struct RotationConstants {
+  S h, inv_m, m, radius, inv_radius, r2, inv_r2;
+  RotationConstants(S step, S inverse_mass, S r)
+      : h(step),
+        inv_m(inverse_mass),
+        m(S(1) / inverse_mass),
+        radius(r),
+        inv_radius(S(1) / r),
+        r2(r * r),
+        inv_r2(S(1) / (r * r)) {}
+};
+
+// Divisions and square roots dominate this kernel (it is compute-bound even
+// with AVX-512): the constant ones are multiplications by precomputed
+// reciprocals, leaving one division (sin / omega) and one square root with
+// its division (the renormalisation) per pair.
+template <class S>
+inline S rotate_pair(S& theta, S& xi, S& ptheta, S& pxi, S vt, S vx, S omega, S phi, S c, S s,
+                     const RotationConstants<S>& k, bool& finite) {
+  const S t0 = theta, x0 = xi;
   // sin(omega h)/omega -> h as omega -> 0.
-  const S s_over_omega = phi > S(1e-8) ? s / omega : h;
+  const S s_over_omega = phi > S(1e-8) ? s / omega : k.h;
   S t = t0 * c + vt * s_over_omega;
   S x = x0 * c + vx * s_over_omega;
   S nvt = vt * c - t0 * omega * s;
   S nvx = vx * c - x0 * omega * s;
-  const S scale = radius / std::sqrt(t * t + x * x);
+  const S scale = k.radius / std::sqrt(t * t + x * x);
   t *= scale;
   x *= scale;
-  const S k = (t * nvt + x * nvx) / r2;
-  nvt -= k * t;
-  nvx -= k * x;
+  const S radial = (t * nvt + x * nvx) * k.inv_r2;
+  nvt -= radial * t;
+  nvx -= radial * x;
   theta = t;
   xi = x;
-  ptheta = nvt / inv_m;
-  pxi = nvx / inv_m;
-  const S defect = std::abs(t * t + x * x - r2);
+  ptheta = nvt * k.m;
+  pxi = nvx * k.m;
+  const S defect = std::abs(t * t + x * x - k.r2);
   finite = finite_magnitude(defect) & finite_magnitude(std::abs(nvt) + std::abs(nvx));
   return defect;
 }
@@ -122,6 +139,7 @@ template <class S>
 KernelResult<S> rotation_drift(S* theta, S* xi, S* ptheta, S* pxi, std::ptrdiff_t n, S h, S inv_m,
                                S radius) {
   constexpr std::ptrdiff_t kChunk = 256;
+  const RotationConstants<S> k(h, inv_m, radius);
   S residual = 0;
   // Counted in double (see shake_drift).
   double nonfinite = 0;
@@ -131,12 +149,13 @@ KernelResult<S> rotation_drift(S* theta, S* xi, S* ptheta, S* pxi, std::ptrdiff_
     S* const x = xi + begin;
     S* const pt = ptheta + begin;
     S* const px = pxi + begin;
-    S cos_phi[kChunk], sin_phi[kChunk], far[kChunk];
+    S omega[kChunk], cos_phi[kChunk], sin_phi[kChunk], far[kChunk];
     double deferred = 0;
 #pragma omp simd reduction(+ : deferred)
     for (std::ptrdiff_t i = 0; i < m; ++i) {
       const S vt = pt[i] * inv_m, vx = px[i] * inv_m;
-      const S phi = std::sqrt(vt * vt + vx * vx) / radius * h;
+      omega[i] = std::sqrt(vt * vt + vx * vx) * k.inv_radius;
+      const S phi = omega[i] * h;
       const bool beyond = !(static_cast<double>(phi) <= detail::kSincosLimit);
       far[i] = beyond ? S(1) : S(0);
       cos_phi[i] = beyond ? S(0) : phi;
@@ -152,11 +171,10 @@ KernelResult<S> rotation_drift(S* theta, S* xi, S* ptheta, S* pxi, std::ptrdiff_
 #pragma omp simd reduction(+ : nonfinite) reduction(max : residual)
     for (std::ptrdiff_t i = 0; i < m; ++i) {
       const S vt = pt[i] * inv_m, vx = px[i] * inv_m;
-      const S omega = std::sqrt(vt * vt + vx * vx) / radius;
       const bool beyond = far[i] != S(0);
       bool finite = true;
-      const S defect = rotate_pair(t[i], x[i], pt[i], px[i], vt, vx, omega, omega * h, cos_phi[i],
-                                   sin_phi[i], h, inv_m, radius, finite);
+      const S defect = rotate_pair(t[i], x[i], pt[i], px[i], vt, vx, omega[i], omega[i] * h,
+                                   cos_phi[i], sin_phi[i], k, finite);
       nonfinite += (beyond | finite) ? 0.0 : 1.0;
       residual = std::max(residual, beyond ? S(0) : defect);
     }
@@ -164,11 +182,11 @@ KernelResult<S> rotation_drift(S* theta, S* xi, S* ptheta, S* pxi, std::ptrdiff_
     for (std::ptrdiff_t i = 0; i < m; ++i) {
       if (far[i] == S(0)) continue;
       const S vt = pt[i] * inv_m, vx = px[i] * inv_m;
-      const S omega = std::sqrt(vt * vt + vx * vx) / radius;
-      const S phi = omega * h;
+      const S w = std::sqrt(vt * vt + vx * vx) * k.inv_radius;
+      const S phi = w * h;
       bool finite = true;
-      const S defect = rotate_pair(t[i], x[i], pt[i], px[i], vt, vx, omega, phi, std::cos(phi),
-                                   std::sin(phi), h, inv_m, radius, finite);
+      const S defect = rotate_pair(t[i], x[i], pt[i], px[i], vt, vx, w, phi, std::cos(phi),
+                                   std::sin(phi), k, finite);
       nonfinite += finite ? 0.0 : 1.0;
       residual = std::max(residual, defect);
     }
@@ -210,6 +228,30 @@ S rattle(const S* theta, const S* xi, S* ptheta, S* pxi, std::ptrdiff_t n) {
     const S k = (t * ptheta[i] + x * pxi[i]) / (t * t + x * x);
     const S pt = ptheta[i] - k * t;
     const S px = pxi[i] - k * x;
+    ptheta[i] = pt;
+    pxi[i] = px;
+    const S defect = std::abs(t * pt + x * px);
+    nonfinite += finite_magnitude(defect) ? 0.0 : 1.0;
+    residual = std::max(residual, defect);
+  }
+  return nonfinite > 0 ? std::numeric_limits<S>::quiet_NaN() : residual;
+}
+
+// Kick and RATTLE in one pass: p -= coefficient * g, then the radial
+// component removed; returns the residual as rattle() does.
+template <class S>
+S kick_rattle(const S* theta, const S* xi, S* ptheta, S* pxi, const S* gtheta, const S* gxi,
+              S coefficient, std::ptrdiff_t n) {
+  S residual = 0;
+  double nonfinite = 0;
+#pragma omp simd reduction(max : residual) reduction(+ : nonfinite)
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    const S t = theta[i], x = xi[i];
+    const S pt0 = ptheta[i] - coefficient * gtheta[i];
+    const S px0 = pxi[i] - coefficient * gxi[i];
+    const S k = (t * pt0 + x * px0) / (t * t + x * x);
+    const S pt = pt0 - k * t;
+    const S px = px0 - k * x;
     ptheta[i] = pt;
     pxi[i] = px;
     const S defect = std::abs(t * pt + x * px);

@@ -70,6 +70,11 @@ class Constraint {
   // caller restores its saved state.
   virtual ProjectionResult drift(Vector& q, Vector& p, double h,
                                  const SolverOptions& options) const;
+  // Kick substep B on this constraint's blocks: p -= coefficient * gradient,
+  // then RATTLE at q. The default does exactly that in two passes;
+  // constraints with a per-element closed form override it with one.
+  virtual ProjectionResult kick(const Vector& q, Vector& p, double coefficient,
+                                const Vector& gradient) const;
   // Moves q to a nearby point of Sigma (used to initialise states); the
   // default is Newton's method along G(q).
   virtual ProjectionResult retract(Vector& q, const SolverOptions& options) const;

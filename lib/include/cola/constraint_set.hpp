@@ -36,6 +36,10 @@ class ConstraintSet {
   ProjectionResult project_position(const Vector& q_old, Vector& q,
                                     const SolverOptions& options) const;
   ProjectionResult project_momentum(const Vector& q, Vector& p) const;
+  // Kick (p -= coefficient * gradient) and RATTLE on the constrained blocks
+  // (Constraint::kick); the free blocks are the caller's.
+  ProjectionResult kick(const Vector& q, Vector& p, double coefficient,
+                        const Vector& gradient) const;
   // Drift substep on every constrained block (see Constraint::drift).
   ProjectionResult drift(Vector& q, Vector& p, double h, const SolverOptions& options) const;
   // Moves q onto the manifold (initialisation); see Constraint::retract.
