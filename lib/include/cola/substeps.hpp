@@ -1,10 +1,12 @@
 #pragma once
 // The substeps every sampler is composed of (DESIGN §1, openmmtools
 // notation), acting on one chain:
-//   B  kick:   p <- p - c_B grad V(q), then RATTLE;
+//   B  kick:   p <- p - c_B grad V(q), then RATTLE (Constraint::kick: one
+//              pass per array for constraints with a closed form);
 //   A  drift:  q~ = q + c_A M^-1 p, SHAKE, p = M (q_new - q_old)/c_A, RATTLE
 //              (free blocks just move: their p is left untouched);
-//   O  Ornstein–Uhlenbeck: p <- a p + s M^{1/2} xi, then RATTLE;
+//   O  Ornstein–Uhlenbeck: p <- a p + s M^{1/2} xi, then RATTLE (not needed
+//      when s = 0: every substep leaves p cotangent, and so does scaling);
 //   overdamped move: q~ = q - h M^-1 grad V + sqrt(2 tau h) M^{-1/2} xi, SHAKE.
 // The coefficients are passed in, so that the physical (h, gamma, tau) and the
 // learning-rate/momentum parametrisations share these loops.
