@@ -1,5 +1,6 @@
 // The `cola` command: a thin layer of argument parsing (CLI11) over the
 // subcommands in apps/src/commands.cpp. Exit codes: apps/commands.hpp.
+#include <cola/apps/analyze.hpp>
 #include <cola/apps/commands.hpp>
 
 #include <CLI/CLI.hpp>
@@ -81,6 +82,15 @@ int main(int argc, char** argv) {
   CLI::App* info = app.add_subcommand("info", "describe a trajectory file");
   info->add_option("file", info_path, "trajectory file")->required();
 
+  AnalyzeArguments analyze_args;
+  CLI::App* analyze = app.add_subcommand(
+      "analyze", "diagnostics of a trajectory file: mean, sd, quantiles, MCSE, ESS, R-hat");
+  analyze->add_option("file", analyze_args.path, "trajectory file")->required();
+  analyze->add_option("--blocks", analyze_args.blocks, "glob pattern of the blocks (default *)");
+  analyze->add_option("--warmup", analyze_args.warmup,
+                      "draws to drop at the start of each chain (after the run's own warm-up)");
+  analyze->add_flag("--json", analyze_args.json, "machine-readable output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -92,5 +102,6 @@ int main(int argc, char** argv) {
   if (*presets) return presets_command();
   if (*config) return config_command(config_source, config_doc);
   if (*info) return info_command(info_path);
+  if (*analyze) return analyze_command(analyze_args);
   return run_command(run_args);  // `cola run`, or no subcommand: the demo
 }

@@ -398,6 +398,32 @@ stats_thin = 1
     assert not os.path.exists(out)
 
 
+def test_analyze_prints_diagnostics_and_json():
+    out = fresh("analyze.h5")
+    run(*SMALL, "--out", out, check_code=0)
+    proc = run("analyze", out, check_code=0)
+    text = proc.stdout
+    # (steps/s needs a run longer than the 1 s resolution of the file's times.)
+    for word in ["x[0]", "x[2]", "ess_bulk", "R-hat", "constraint_residual"]:
+        assert word in text, text
+    import json
+    data = json.loads(run("analyze", out, "--json", "--warmup", "100", check_code=0).stdout)
+    assert data["chains"] == 3 and data["dropped"] == 100
+    assert data["draws"] == 6000 // 7 - 100
+    entries = data["blocks"][0]["entries"]
+    assert [e["name"] for e in entries] == ["x[0]", "x[1]", "x[2]"]
+    # von Mises-Fisher on S^2, kappa = 2: E[x_3] = coth(2) - 1/2 = 0.5373 (the
+    # BAOAB bias at h = 0.2 is ~0.004): within 5 MCSE + 0.01.
+    z = entries[2]
+    assert abs(z["mean"] - 0.5373) < 5 * z["mcse_mean"] + 0.01, z
+    assert 1.0 <= z["rhat"] < 1.05 and z["ess_bulk"] > 100, z
+    # Errors: a missing file is I/O (3), a pattern matching nothing is usage (2).
+    proc = run("analyze", path("missing.h5"), check_code=3)
+    assert "missing.h5" in proc.stderr
+    proc = run("analyze", out, "--blocks", "layer*", check_code=2)
+    assert "layer*" in proc.stderr, proc.stderr
+
+
 def test_numerical_failure_exits_1_and_reject_policy_continues():
     # CoLA-od with h = 50 on the unit sphere: SHAKE has no root at the first step.
     out = fresh("fail.h5")

@@ -65,6 +65,11 @@ class TrajectoryReader {
   // Committed draws x block size; each row is one draw of the block in the
   // layout's (column-major) order, converted to double.
   Matrix draws(const std::string& block, std::uint64_t chain) const;
+  // Rows [first_row, first_row + row_count) of the block only (all its
+  // columns), so that large blocks can be read piece by piece: committed
+  // draws x (row_count * cols), each draw's piece column-major.
+  Matrix draws(const std::string& block, std::uint64_t chain, Index first_row,
+               Index row_count) const;
   // Committed statistics rows (integer columns converted to double).
   Vector stat(const std::string& name, std::uint64_t chain) const;
   // The `draw` coordinates (steps) of the first n draws / statistics rows.
