@@ -2,6 +2,7 @@
 // subcommands in apps/src/commands.cpp. Exit codes: apps/commands.hpp.
 #include <cola/apps/analyze.hpp>
 #include <cola/apps/commands.hpp>
+#include <cola/apps/plot.hpp>
 
 #include <CLI/CLI.hpp>
 #include <H5public.h>
@@ -91,6 +92,11 @@ int main(int argc, char** argv) {
                       "draws to drop at the start of each chain (after the run's own warm-up)");
   analyze->add_flag("--json", analyze_args.json, "machine-readable output");
 
+  std::string plot_path, plot_out = "plots";
+  CLI::App* plot = app.add_subcommand("plot", "PNG plots of a trajectory file");
+  plot->add_option("file", plot_path, "trajectory file")->required();
+  plot->add_option("--out", plot_out, "directory for the PNG files (default plots)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -103,5 +109,6 @@ int main(int argc, char** argv) {
   if (*config) return config_command(config_source, config_doc);
   if (*info) return info_command(info_path);
   if (*analyze) return analyze_command(analyze_args);
+  if (*plot) return plot_command(plot_path, plot_out);
   return run_command(run_args);  // `cola run`, or no subcommand: the demo
 }

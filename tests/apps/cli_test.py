@@ -424,6 +424,26 @@ def test_analyze_prints_diagnostics_and_json():
     assert "layer*" in proc.stderr, proc.stderr
 
 
+def test_plot_renders_every_figure():
+    # A short demo run (network: learning curves too); each PNG exists and is
+    # not blank (its pixels are not all one colour).
+    out = fresh("plot.h5")
+    run("run", "--steps", "1000", "--set", "run.warmup=200", "--quiet", "--out", out,
+        check_code=0)
+    pngs = path("pngs")
+    shutil.rmtree(pngs, ignore_errors=True)
+    run("plot", out, "--out", pngs, check_code=0)
+    import matplotlib.image as mpimg
+    names = ["trace", "autocorrelation", "marginals", "residual", "rejections", "learning"]
+    for name in names:
+        p = os.path.join(pngs, name + ".png")
+        assert os.path.exists(p), p
+        image = mpimg.imread(p)
+        assert image.std() > 0.01, (p, image.std())
+    proc = run("plot", path("missing.h5"), "--out", pngs, check_code=3)
+    assert "missing.h5" in proc.stderr
+
+
 def test_numerical_failure_exits_1_and_reject_policy_continues():
     # CoLA-od with h = 50 on the unit sphere: SHAKE has no root at the first step.
     out = fresh("fail.h5")
