@@ -108,7 +108,8 @@ Dataset read_csv_table(const std::string& path, const TableColumns& columns) {
       char* end = nullptr;
       errno = 0;
       const double v = f.empty() ? 0.0 : std::strtod(f.c_str(), &end);
-      if (f.empty() || end != f.c_str() + f.size() || errno == ERANGE)
+      // Underflow (ERANGE with a tiny result) is a valid number; overflow is not.
+      if (f.empty() || end != f.c_str() + f.size() || (errno == ERANGE && std::isinf(v)))
         throw IoError(path + ": line " + std::to_string(line_no) + ", column " + quoted(header[c]) +
                       ": " + quoted(f) + " is not a number");
       values.push_back(v);

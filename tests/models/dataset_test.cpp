@@ -86,6 +86,18 @@ TEST_CASE("dataset: validate names the source and the offending entry", "[models
   d = small(5);
   d.targets = Matrix::Zero(5, 1);
   CHECK_THROWS_WITH(d.validate(), Contains("both class labels and regression targets"));
+  d = small(5);
+  d.labels.clear();
+  d.num_classes = 0;
+  CHECK_THROWS_WITH(d.validate(),
+                    Contains("small: has neither class labels nor regression targets"));
+  CHECK_THROWS_WITH(small(0).validate(), Contains("small: no examples"));
+  d = small(5);
+  d.labels.clear();
+  d.num_classes = 0;
+  d.targets = Matrix::Zero(5, 1);
+  d.targets(4, 0) = INFINITY;
+  CHECK_THROWS_WITH(d.validate(), Contains("small: target 0 of example 4 is not finite"));
   CHECK_THROWS_WITH(check_network_shape(small(5), 3, 3),
                     Contains("small: features have 2 columns but the network expects 3 inputs"));
   CHECK_THROWS_WITH(check_network_shape(small(5), 2, 2), Contains("3 classes"));
@@ -156,6 +168,8 @@ TEST_CASE("CSV tables: errors name the file, line and column", "[models][data][e
   const std::string bad = dir.file("bad.csv");
   write(bad, "x,y\n1,0\n2x,1\n");
   CHECK_THROWS_WITH(read_csv_table(bad, c), Contains("bad.csv: line 3, column \"x\": \"2x\""));
+  write(bad, "x,y\n1e-310,0\n1e400,1\n");
+  CHECK_THROWS_WITH(read_csv_table(bad, c), Contains("line 3, column \"x\": \"1e400\""));
   write(bad, "x,y\n1,0\n2,1,3\n");
   CHECK_THROWS_WITH(read_csv_table(bad, c), Contains("line 3 has 3 fields, the header has 2"));
   write(bad, "x,y\n1,0\n2,-1\n");
