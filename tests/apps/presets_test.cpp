@@ -62,6 +62,20 @@ TEST_CASE("presets: the demo is a Bayesian MLP on the spiral with an orthogonal 
   CHECK(e.references().empty());
 }
 
+TEST_CASE("presets: sphere-vmf is von Mises-Fisher on S^2 with CoLA-ud and its exact mean",
+          "[apps][presets]") {
+  const ExperimentConfig c = resolve(parse_config(find_preset("sphere-vmf").text));
+  CHECK(c.model.type == ModelType::kVonMisesFisher);
+  CHECK(c.model.kappa == 2.0);
+  CHECK(c.sampler.type == SamplerType::kColaUd);
+  CHECK(c.sampler.step_size == 0.2);
+  CHECK(c.run.chains == 4);
+  CHECK(c.run.warmup * 10 == c.run.steps);
+  const Experiment e(c);
+  REQUIRE_FALSE(e.references().empty());
+  CHECK(e.references().front().exact == Approx(1 / std::tanh(2.0) - 0.5).epsilon(1e-14));
+}
+
 TEST_CASE("presets: an unknown preset name lists the valid ones", "[apps][presets]") {
   CHECK_THROWS_AS(find_preset("dem"), ConfigError);
   CHECK_THROWS_WITH(find_preset("dem"),

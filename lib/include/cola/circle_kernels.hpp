@@ -215,6 +215,17 @@ KernelResult<S> shake(const S* theta0, const S* xi0, S* theta, S* xi, std::ptrdi
   return {static_cast<std::ptrdiff_t>(failures), residual, static_cast<std::ptrdiff_t>(nonfinite)};
 }
 
+// RATTLE for one pair at (t, x): removes the radial component of (pt, px)
+// in place; returns the remaining |t pt + x px|. Shared by rattle() and
+// kick_rattle(), which differ only in what they load into (pt, px).
+template <class S>
+inline S rattle_pair(S t, S x, S& pt, S& px) {
+  const S k = (t * pt + x * px) / (t * t + x * x);
+  pt -= k * t;
+  px -= k * x;
+  return std::abs(t * pt + x * px);
+}
+
 // RATTLE: removes the radial component of (ptheta, pxi). Returns the
 // largest remaining |theta ptheta + xi pxi| (the velocity constraint's
 // residual, times m/2), computed in the same pass; NaN if any is NaN.
@@ -224,13 +235,7 @@ S rattle(const S* theta, const S* xi, S* ptheta, S* pxi, std::ptrdiff_t n) {
   double nonfinite = 0;
 #pragma omp simd reduction(max : residual) reduction(+ : nonfinite)
   for (std::ptrdiff_t i = 0; i < n; ++i) {
-    const S t = theta[i], x = xi[i];
-    const S k = (t * ptheta[i] + x * pxi[i]) / (t * t + x * x);
-    const S pt = ptheta[i] - k * t;
-    const S px = pxi[i] - k * x;
-    ptheta[i] = pt;
-    pxi[i] = px;
-    const S defect = std::abs(t * pt + x * px);
+    const S defect = rattle_pair(theta[i], xi[i], ptheta[i], pxi[i]);
     nonfinite += finite_magnitude(defect) ? 0.0 : 1.0;
     residual = std::max(residual, defect);
   }
@@ -246,15 +251,11 @@ S kick_rattle(const S* theta, const S* xi, S* ptheta, S* pxi, const S* gtheta, c
   double nonfinite = 0;
 #pragma omp simd reduction(max : residual) reduction(+ : nonfinite)
   for (std::ptrdiff_t i = 0; i < n; ++i) {
-    const S t = theta[i], x = xi[i];
-    const S pt0 = ptheta[i] - coefficient * gtheta[i];
-    const S px0 = pxi[i] - coefficient * gxi[i];
-    const S k = (t * pt0 + x * px0) / (t * t + x * x);
-    const S pt = pt0 - k * t;
-    const S px = px0 - k * x;
+    S pt = ptheta[i] - coefficient * gtheta[i];
+    S px = pxi[i] - coefficient * gxi[i];
+    const S defect = rattle_pair(theta[i], xi[i], pt, px);
     ptheta[i] = pt;
     pxi[i] = px;
-    const S defect = std::abs(t * pt + x * px);
     nonfinite += finite_magnitude(defect) ? 0.0 : 1.0;
     residual = std::max(residual, defect);
   }
