@@ -1,12 +1,13 @@
 #pragma once
 // Estimates of expectations with a known exact value (the toy targets'
-// references) from the draws of a run, with a Monte Carlo standard error by
-// batch means: each chain's values are cut into kBatches consecutive batches,
-// MCSE = sd(batch means) / sqrt(number of batches). Batches much longer than
-// the autocorrelation time make this consistent; the analysis tools (ESS,
-// R-hat) give the sharper answer on the file afterwards.
+// references) from the draws of a run, streamed: each chain keeps a
+// batch-means accumulator per reference (analysis/batch_means.hpp), so the
+// memory does not grow with the run. The MCSE pools the chains' batch means;
+// the analysis tools (ESS, R-hat) give the sharper answer on the file
+// afterwards.
 // Observer: on_draw is called concurrently for different chains, each writes
 // only its own slot.
+#include <cola/analysis/batch_means.hpp>
 #include <cola/apps/reference.hpp>
 #include <cola/observer.hpp>
 
@@ -26,7 +27,6 @@ struct ReferenceEstimate {
 
 class ReferenceEstimator final : public Observer {
  public:
-  static constexpr std::size_t kBatches = 20;
   explicit ReferenceEstimator(std::vector<Reference> references)
       : references_(std::move(references)) {}
 
@@ -38,8 +38,8 @@ class ReferenceEstimator final : public Observer {
 
  private:
   std::vector<Reference> references_;
-  // values_[chain][reference]: f(q) for every draw of this invocation.
-  std::vector<std::vector<std::vector<double>>> values_;
+  // means_[reference][chain]
+  std::vector<std::vector<analysis::BatchMeans>> means_;
 };
 
 }  // namespace cola::apps
