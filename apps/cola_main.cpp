@@ -2,6 +2,7 @@
 // subcommands in apps/src/commands.cpp. Exit codes: apps/commands.hpp.
 #include <cola/apps/analyze.hpp>
 #include <cola/apps/commands.hpp>
+#include <cola/apps/convergence.hpp>
 #include <cola/apps/plot.hpp>
 
 #include <CLI/CLI.hpp>
@@ -24,13 +25,16 @@ std::string join_arguments(int argc, char** argv) {
 }
 
 // The options shared by `run` and `config` that select and change a configuration.
-void add_config_options(CLI::App& app, cola::apps::ConfigSource& source, bool shortcuts) {
+// `output`: whether --out names the trajectory file (not for `convergence`,
+// which writes none).
+void add_config_options(CLI::App& app, cola::apps::ConfigSource& source, bool shortcuts,
+                        bool output = true) {
   app.add_option("config", source.file, "configuration file (TOML); default: the demo preset");
   app.add_option("--preset", source.preset, "a compiled-in experiment (see `cola presets`)");
   app.add_option("--set", source.sets, "override a key, e.g. --set sampler.step_size=0.1")
       ->type_name("KEY=VALUE");
   if (!shortcuts) return;
-  app.add_option("--out", source.out, "output file (output.path)");
+  if (output) app.add_option("--out", source.out, "output file (output.path)");
   app.add_option("--chains", source.chains, "number of chains (run.chains)");
   app.add_option("--threads", source.threads, "threads, 0 = all cores (run.threads)");
   app.add_option("--seed", source.seed, "random seed (run.seed)");
@@ -97,6 +101,27 @@ int main(int argc, char** argv) {
   plot->add_option("file", plot_path, "trajectory file")->required();
   plot->add_option("--out", plot_out, "directory for the PNG files (default plots)");
 
+  ConvergenceArguments convergence_args;
+  CLI::App* convergence = app.add_subcommand(
+      "convergence", "weak error of an expectation against the step size, and its fitted order");
+  add_config_options(*convergence, convergence_args.config, true, false);
+  ConvergenceSettings& cs = convergence_args.settings;
+  convergence->add_option("--step-sizes", cs.step_sizes, "step sizes, e.g. 0.4,0.2,0.1,0.05")
+      ->delimiter(',')
+      ->required();
+  convergence
+      ->add_option("--observable", cs.observable,
+                   "the expectation, e.g. 'E[x[2]]', 'E[x[0]^2]' or a reference of the target")
+      ->required();
+  convergence->add_option("--reference", cs.reference,
+                          "its exact value (default: the target's, when it has one)");
+  convergence->add_option("--time", cs.time, "simulated time per chain: ceil(T / h) steps");
+  convergence->add_option("--warmup-time", cs.warmup_time, "simulated warm-up: ceil(W / h) steps");
+  convergence->add_option("--out", convergence_args.out_dir,
+                          "directory for convergence.csv and convergence.png");
+  convergence->add_flag("--force", convergence_args.force, "replace them");
+  convergence->add_flag("--quiet", cs.quiet, "no progress lines");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -110,5 +135,6 @@ int main(int argc, char** argv) {
   if (*info) return info_command(info_path);
   if (*analyze) return analyze_command(analyze_args);
   if (*plot) return plot_command(plot_path, plot_out);
+  if (*convergence) return convergence_command(convergence_args);
   return run_command(run_args);  // `cola run`, or no subcommand: the demo
 }

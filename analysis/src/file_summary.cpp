@@ -91,13 +91,20 @@ FileSummary summarize_file(const std::string& path, const FileSummaryOptions& o)
       std::vector<Matrix> chains;
       for (Index c = 0; c < m; ++c)
         chains.push_back(reader.draws(name, static_cast<std::uint64_t>(c), r0, nr));
-      Matrix x(n, m);
-      for (Index e = 0; e < nr * info.cols; ++e) {
+      // Entries are independent: summarised in parallel into their own
+      // slots, then reduced in order (the same result for any thread count).
+      const Index entries = nr * info.cols;
+      std::vector<QuantitySummary> slab(static_cast<std::size_t>(entries));
+#pragma omp parallel for schedule(dynamic, 16) if (entries > 64)
+      for (Index e = 0; e < entries; ++e) {
+        Matrix x(n, m);
         for (Index c = 0; c < m; ++c)
           x.col(c) =
               chains[static_cast<std::size_t>(c)].col(e).segment(static_cast<Index>(f.dropped), n);
         const Index i = r0 + e % nr, j = e / nr;
-        QuantitySummary q = summarize(entry_name(info, i, j), x);
+        slab[static_cast<std::size_t>(e)] = summarize(entry_name(info, i, j), x);
+      }
+      for (QuantitySummary& q : slab) {
         if (per_entry) {
           warn(f, q, q.name);
           bs.entries.push_back(std::move(q));

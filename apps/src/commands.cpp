@@ -6,14 +6,13 @@
 #include <cola/apps/presets.hpp>
 #include <cola/apps/progress.hpp>
 #include <cola/apps/reference_estimator.hpp>
+#include <cola/apps/run_experiment.hpp>
 #include <cola/apps/summary.hpp>
 #include <cola/error.hpp>
 #include <cola/io/trajectory_reader.hpp>
 #include <cola/io/trajectory_writer.hpp>
 #include <cola/samplers/run_driver.hpp>
 
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -29,75 +28,6 @@
 namespace cola::apps {
 
 namespace {
-
-// The driver a SIGINT/SIGTERM should stop. request_stop() only stores an
-// atomic flag, which is async-signal-safe; the handler resets itself, so a
-// second signal kills the process the default way.
-std::atomic<samplers::RunDriver*> g_running{nullptr};
-
-extern "C" void on_stop_signal(int) {
-  if (samplers::RunDriver* d = g_running.load()) d->request_stop();
-}
-
-class StopOnSignal {
- public:
-  explicit StopOnSignal(samplers::RunDriver& driver) {
-    g_running.store(&driver);
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sa.sa_flags = SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopOnSignal() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-    g_running.store(nullptr);
-  }
-  StopOnSignal(const StopOnSignal&) = delete;
-  StopOnSignal& operator=(const StopOnSignal&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
-
-// A TOML basic string holding `text`.
-std::string toml_string(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-// --steps N: N steps after the warm-up, also for a configuration that counts
-// epochs.
-void set_steps(toml::table& table, std::uint64_t steps) {
-  apply_override(table, "run.epochs=0");
-  apply_override(table, "run.steps=" + std::to_string(steps));
-}
-
-toml::table load(const ConfigSource& source) {
-  require(source.file.empty() || source.preset.empty(),
-          "give either a configuration file or --preset, not both");
-  toml::table table;
-  if (!source.file.empty()) {
-    table = load_config_file(source.file);
-  } else {
-    const Preset& p = find_preset(source.preset.empty() ? "demo" : source.preset);
-    table = parse_config(p.text, "preset " + std::string(p.name));
-  }
-  for (const auto& s : source.sets) apply_override(table, s);
-  if (source.chains) apply_override(table, "run.chains=" + std::to_string(*source.chains));
-  if (source.seed) apply_override(table, "run.seed=" + std::to_string(*source.seed));
-  if (source.steps) set_steps(table, *source.steps);
-  if (source.threads) apply_override(table, "run.threads=" + std::to_string(*source.threads));
-  if (source.out) apply_override(table, "output.path=" + toml_string(*source.out));
-  return table;
-}
 
 // `command_key`: "command_line" for a new run; a resume keeps the original
 // and adds "resume_command_line".
@@ -119,8 +49,6 @@ io::TrajectoryOptions writer_options(const OutputConfig& out, const std::string&
   return o;
 }
 
-// Runs `experiment` from `starts` with `writer` (may be null), prints the
-// progress and the summary, and returns the exit code.
 // What a network run adds to the summary; computes and writes the posterior
 // predictive when the run completed and wrote a file.
 NetworkSummary network_summary(const Experiment& experiment, const samplers::RunReport& report,
@@ -142,23 +70,17 @@ NetworkSummary network_summary(const Experiment& experiment, const samplers::Run
   return n;
 }
 
+// Runs `experiment` from `starts` with `writer` (may be null), prints the
+// progress and the summary, and returns the exit code.
 int execute(const Experiment& experiment, std::vector<ChainCheckpoint> starts,
             io::TrajectoryWriter* writer, bool quiet, std::uint64_t clipped) {
-  samplers::RunOptions options = experiment.run_options();
-  if (!experiment.output().checkpoint) options.checkpoint_every = 0;
-  samplers::RunDriver driver(
-      experiment.layout(), [&](std::uint64_t chain) { return experiment.make_sampler(chain); },
-      options);
   ReferenceEstimator references(experiment.references());
-  if (writer) driver.add_observer(*writer);
-  if (!references.empty()) driver.add_observer(references);
-
-  samplers::RunReport report;
-  {
-    StopOnSignal stop_on_signal(driver);
-    ProgressDisplay progress(driver, detect_progress_mode(stderr, quiet), stderr);
-    report = driver.run(std::move(starts));
-  }
+  std::vector<Observer*> observers;
+  if (writer) observers.push_back(writer);
+  if (!references.empty()) observers.push_back(&references);
+  const samplers::RunReport report =
+      run_experiment(experiment, std::move(starts), observers, quiet);
+  const samplers::RunOptions options = experiment.run_options();
   SummaryInput summary;
   summary.sampler = experiment.make_sampler(0)->name();
   summary.report = &report;
@@ -211,16 +133,10 @@ int run_command(const RunArguments& args) {
   try {
     // Everything is validated (configuration, experiment, output path)
     // before the output file is created.
-    const ExperimentConfig config = resolve(load(args.config));
+    const ExperimentConfig config = resolve(load_config(args.config));
     const Experiment experiment(config);
-    std::vector<ChainCheckpoint> starts(config.run.chains);
     std::uint64_t clipped = 0;
-    for (std::uint64_t c = 0; c < config.run.chains; ++c) {
-      Index outside = 0;
-      starts[c].chain = c;
-      starts[c].state = experiment.initial_state(c, &outside);
-      clipped += static_cast<std::uint64_t>(outside);
-    }
+    std::vector<ChainCheckpoint> starts = initial_starts(experiment, &clipped);
     std::optional<io::TrajectoryWriter> writer;
     if (config.output.enabled) {
       io::TrajectoryOptions o = writer_options(config.output, to_toml(config), "command_line",
@@ -298,7 +214,7 @@ int config_command(const ConfigSource& source, bool doc) {
       std::fputs(configuration_reference().c_str(), stdout);
       return kExitOk;
     }
-    const ExperimentConfig config = resolve(load(source));
+    const ExperimentConfig config = resolve(load_config(source));
     const Experiment experiment(config);  // the same checks as `cola run`
     std::fputs(to_toml(config).c_str(), stdout);
     return kExitOk;

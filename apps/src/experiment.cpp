@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -582,6 +583,35 @@ void Experiment::build_references() {
       case ModelType::kMlp: break;
     }
   }
+}
+
+Reference Experiment::observable(const std::string& name) const {
+  for (const Reference& r : references_)
+    if (r.name == name) return r;
+  const bool square = name.size() > 4 && name.compare(name.size() - 3, 3, "^2]") == 0;
+  if (name.rfind("E[", 0) == 0 && name.back() == ']') {
+    const std::string x = name.substr(2, name.size() - (square ? 5 : 3));
+    const std::size_t open = x.find('[');
+    if (open != std::string::npos && layout_.find(x.substr(0, open)) >= 0) {
+      const BlockInfo b = layout_.block(layout_.find(x.substr(0, open)));
+      for (Index i = 0; i < b.size(); ++i) {
+        if (coordinate_name(b, i) != x) continue;
+        const Index at = b.offset + i;
+        if (square)
+          return {name, [at](const Vector& q) { return q[at] * q[at]; },
+                  std::numeric_limits<double>::quiet_NaN(), ""};
+        return {name, [at](const Vector& q) { return q[at]; },
+                std::numeric_limits<double>::quiet_NaN(), ""};
+      }
+    }
+  }
+  std::string known;
+  for (const Reference& r : references_) known += (known.empty() ? "" : ", ") + r.name;
+  const BlockInfo first = layout_.block(0);
+  throw ConfigError(
+      "--observable " + name +
+      ": not an observable of this experiment; valid: " + (known.empty() ? "" : known + ", or ") +
+      "E[<coordinate>] or E[<coordinate>^2], e.g. E[" + coordinate_name(first, 0) + "]");
 }
 
 std::unique_ptr<samplers::Sampler> Experiment::make_sampler(std::uint64_t chain) const {

@@ -444,6 +444,51 @@ def test_plot_renders_every_figure():
     assert "missing.h5" in proc.stderr
 
 
+def test_convergence_writes_table_csv_and_plot():
+    # BAOAB on the sphere at two step sizes, short: the table, a CSV with one
+    # row per step size whose errors are estimate - exact, and a non-blank
+    # log-log plot. (The fitted orders themselves: tests/apps/statistical/.)
+    out = path("conv")
+    shutil.rmtree(out, ignore_errors=True)
+    args = ["convergence", "--preset", "sphere-vmf", "--step-sizes", "0.4,0.2",
+            "--observable", "E[direction.x]", "--time", "20000", "--warmup-time", "100",
+            "--set", "sampler.failure_policy=reject", "--quiet"]
+    proc = run(*args, "--out", out, check_code=0)
+    assert "E[direction.x] of CoLA-ud(BAOAB), 4 chains; reference 0.5373147207" in proc.stdout, \
+        proc.stdout
+    assert "order:" in proc.stdout, proc.stdout
+    import csv
+    with open(os.path.join(out, "convergence.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [float(r["step_size"]) for r in rows] == [0.4, 0.2]
+    # --time 20000: ceil(T / h) steps per chain.
+    assert [int(r["steps"]) for r in rows] == [50000, 100000]
+    exact = 1 / np.tanh(2.0) - 0.5
+    for r in rows:
+        assert abs(float(r["error"]) - (float(r["estimate"]) - exact)) < 1e-12
+        assert float(r["mcse"]) > 0
+    import matplotlib.image as mpimg
+    assert mpimg.imread(os.path.join(out, "convergence.png")).std() > 0.01
+    # The same seed gives the same table.
+    again = run(*args, check_code=0)
+    assert again.stdout.split("\n")[2].split()[:6] == proc.stdout.split("\n")[2].split()[:6]
+    # Existing results are not replaced without --force; bad settings exit 2.
+    proc = run(*args, "--out", out, check_code=3)
+    assert "convergence.csv: exists" in proc.stderr, proc.stderr
+    proc = run("convergence", "--preset", "sphere-vmf", "--step-sizes", "0.4",
+               "--observable", "E[direction.x]", check_code=2)
+    assert "at least two step sizes" in proc.stderr, proc.stderr
+    proc = run("convergence", "--preset", "sphere-vmf", "--step-sizes", "0.4,-0.2",
+               "--observable", "E[direction.x]", check_code=2)
+    assert "-0.2 is not a positive step size" in proc.stderr, proc.stderr
+    proc = run("convergence", "--preset", "sphere-vmf", "--step-sizes", "0.4,0.2",
+               "--observable", "E[y[0]]", "--steps", "10", check_code=2)
+    assert "--observable E[y[0]]" in proc.stderr and "E[x[0]]" in proc.stderr, proc.stderr
+    proc = run("convergence", "--preset", "sphere-vmf", "--step-sizes", "0.4,0.2",
+               "--observable", "E[x[1]^2]", "--steps", "10", check_code=2)
+    assert "has no exact value" in proc.stderr and "--reference" in proc.stderr, proc.stderr
+
+
 def test_numerical_failure_exits_1_and_reject_policy_continues():
     # CoLA-od with h = 50 on the unit sphere: SHAKE has no root at the first step.
     out = fresh("fail.h5")

@@ -8,6 +8,8 @@
 // checkpoint, `cola resume` continues); 2 bad usage or configuration
 // (nothing is created); 3 I/O (a file that cannot be read or written, an
 // existing output without --force).
+#include <cola/apps/config_source.hpp>
+
 #include <cstdint>
 #include <exception>
 #include <optional>
@@ -17,17 +19,6 @@
 namespace cola::apps {
 
 enum ExitCode : int { kExitOk = 0, kExitRunFailed = 1, kExitUsage = 2, kExitIo = 3 };
-
-// Where a configuration comes from: a file, a preset, or (neither) the demo;
-// then the --set assignments and the command-line shortcuts, in that order.
-struct ConfigSource {
-  std::string file;
-  std::string preset;
-  std::vector<std::string> sets;
-  std::optional<std::uint64_t> chains, seed, steps;
-  std::optional<int> threads;
-  std::optional<std::string> out;
-};
 
 struct RunArguments {
   ConfigSource config;

@@ -80,6 +80,11 @@ class Experiment {
   // Blocks matched by output.record, in layout order.
   const std::vector<Index>& recorded_blocks() const { return recorded_blocks_; }
   const std::vector<Reference>& references() const { return references_; }
+  // An observable by name: one of references() (with its exact value), or
+  // "E[<coordinate>]" / "E[<coordinate>^2]" for any coordinate of any block,
+  // named as in the references ("x[2]", "W[1,0]"), with no exact value
+  // (exact = NaN). Throws ConfigError naming the valid forms.
+  Reference observable(const std::string& name) const;
 
   // A new sampler for global chain `chain` (common.seed = run.seed,
   // common.chain = chain).
