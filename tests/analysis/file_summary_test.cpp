@@ -10,6 +10,7 @@
 #include <cola/rng.hpp>
 
 #include <catch2/catch.hpp>
+#include <omp.h>
 
 #include <cmath>
 
@@ -117,6 +118,37 @@ TEST_CASE("file summary: reading a block in slabs gives the same numbers", "[ana
   CHECK(a.blocks[0].median_ess_bulk == b.blocks[0].median_ess_bulk);
   CHECK(a.blocks[0].worst_ess.name == b.blocks[0].worst_ess.name);
   CHECK(a.blocks[0].worst_ess.ess_bulk == b.blocks[0].worst_ess.ess_bulk);
+}
+
+TEST_CASE("file summary: the same numbers for any thread count", "[analysis][file]") {
+  // The 200 entries of w are summarised in parallel; the reduction is in
+  // entry order, so one thread and two give bit-identical summaries.
+  test::TempDir dir;
+  const std::string path = dir.file("threads.h5");
+  write_file(path);
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const FileSummary one = summarize_file(path, FileSummaryOptions{});
+  omp_set_num_threads(2);
+  const FileSummary two = summarize_file(path, FileSummaryOptions{});
+  omp_set_num_threads(threads);
+  REQUIRE(one.blocks.size() == two.blocks.size());
+  for (std::size_t b = 0; b < one.blocks.size(); ++b) {
+    const BlockSummary &x = one.blocks[b], &y = two.blocks[b];
+    CHECK(x.median_rhat == y.median_rhat);
+    CHECK(x.median_ess_bulk == y.median_ess_bulk);
+    CHECK(x.median_ess_tail == y.median_ess_tail);
+    CHECK(x.median_mcse_mean == y.median_mcse_mean);
+    CHECK(x.worst_rhat.name == y.worst_rhat.name);
+    CHECK(x.worst_ess.name == y.worst_ess.name);
+    REQUIRE(x.entries.size() == y.entries.size());
+    for (std::size_t e = 0; e < x.entries.size(); ++e) {
+      CHECK(x.entries[e].mean == y.entries[e].mean);
+      CHECK(x.entries[e].ess_tail == y.entries[e].ess_tail);
+      CHECK(x.entries[e].rhat == y.entries[e].rhat);
+    }
+  }
+  CHECK(one.warnings == two.warnings);
 }
 
 TEST_CASE("file summary: dropped draws and chains of different lengths", "[analysis][file]") {
