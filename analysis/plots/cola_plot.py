@@ -6,7 +6,9 @@
 Writes PNG files into DIR:
   trace.png            draws of the first quantities, one line per chain
   autocorrelation.png  their autocorrelation (pooled over chains, lags to 100)
-  marginals.png        histograms of the same quantities (all chains pooled)
+  marginals.png        histograms of the same quantities (all chains pooled), with
+                       the exact density where the run recorded one (group
+                       exact_marginals: toy targets with known marginals)
   residual.png         constraint residual over the run (log scale), per chain
   rejections.png       rejected steps and failed attempts (cumulative), per chain
   learning.png         train/test loss and accuracy (network runs only)
@@ -49,6 +51,16 @@ def quantities(f, limit):
         if len(out) >= limit:
             break
     return out
+
+
+def exact_marginals(f):
+    """{quantity: (grid, density)} from the run's exact_marginals group, if any."""
+    if "exact_marginals" not in f:
+        return {}
+    g = f["exact_marginals"]
+    names = g.attrs["quantities"]
+    names = (names.decode() if isinstance(names, bytes) else names).split("\n")
+    return {n: (g["grid"][i], g["density"][i]) for i, n in enumerate(names)}
 
 
 def autocorrelation(x, lags):
@@ -107,9 +119,13 @@ def main():
                 ax.set_title(label)
                 ax.set_xlabel("lag")
             written.append(save(fig, args.out, "autocorrelation.png"))
+            exact = exact_marginals(f)
             fig, axes = grid(len(qs))
             for ax, (label, x) in zip(axes, qs):
-                ax.hist(x.ravel(), bins=50, density=True)
+                ax.hist(x.ravel(), bins=50, density=True, label="draws")
+                if label in exact:
+                    ax.plot(*exact[label], color="C1", lw=1.5, label="exact")
+                    ax.legend(fontsize=7)
                 ax.set_title(label)
             written.append(save(fig, args.out, "marginals.png"))
         names = list(f["sample_stats"].keys())

@@ -1,6 +1,7 @@
 #include <cola/apps/commands.hpp>
 #include <cola/apps/config.hpp>
 #include <cola/apps/config_schema.hpp>
+#include <cola/apps/exact_marginals.hpp>
 #include <cola/apps/experiment.hpp>
 #include <cola/apps/posterior_predictive.hpp>
 #include <cola/apps/presets.hpp>
@@ -96,6 +97,8 @@ int execute(const Experiment& experiment, std::vector<ChainCheckpoint> starts,
   }
   if (experiment.network() != nullptr)
     summary.network = network_summary(experiment, report, writer, clipped);
+  if (writer && report.completed)
+    write_exact_marginals(writer->path(), experiment.exact_marginals());
   print_summary(stdout, summary);
   std::fflush(stdout);
   if (report.completed) return kExitOk;

@@ -527,6 +527,21 @@ void Experiment::build_references() {
                : "von Mises-Fisher per " +
                      std::string(sphere->groups() == NormGroups::kRows ? "row" : "column") +
                      " G: sum_G r |mu_G| A_d(kappa |mu_G| r / tau)"});
+      // A coordinate along mu = +-e_j (d >= 3; for d = 2 the density is
+      // singular at the ends): t = x_j on [-r, r] has density proportional
+      // to (r^2 - t^2)^((d-3)/2) exp(kappa mu_j t / tau).
+      for (Index j = 0; sphere->groups() == NormGroups::kBlock && n >= 3 && j < n; ++j) {
+        if (std::abs(mu[j]) != 1.0) continue;
+        const double slope = m.kappa * mu[j] / tau, power = 0.5 * static_cast<double>(n - 3);
+        marginals_.push_back(
+            {coordinate_name(b, j), -r, r,
+             [slope, power, r](double t) {
+               // power = 0 (d = 3): no factor, and no 0 * log(0) at the ends.
+               return (power > 0 ? power * std::log(std::max(r * r - t * t, 0.0)) : 0.0) +
+                      slope * t;
+             },
+             "von Mises-Fisher on S^{d-1}: (r^2 - t^2)^((d-3)/2) exp(kappa t / tau)"});
+      }
       if (sphere->groups() == NormGroups::kBlock && n >= 2) {
         // E[t^2] = 1 - (d-1) A_d(k)/k for t = mu.u on S^{d-1} (1/d at k = 0).
         const double k = m.kappa * r / tau;
@@ -562,6 +577,10 @@ void Experiment::build_references() {
         const double mean = m.mean[u];
         references_.push_back({"E[" + x + "]", [at](const Vector& q) { return q[at]; }, mean,
                                "Gaussian target N(mean, tau variance): the mean"});
+        const double sd = std::sqrt(tau * m.variance[u]);
+        marginals_.push_back({x, mean - 5 * sd, mean + 5 * sd,
+                              [mean, sd](double t) { return -0.5 * std::pow((t - mean) / sd, 2); },
+                              "Gaussian N(mean, tau variance)"});
         references_.push_back({"E[(" + x + " - mean)^2]",
                                [at, mean](const Vector& q) {
                                  const double e = q[at] - mean;
@@ -574,6 +593,12 @@ void Experiment::build_references() {
       case ModelType::kHarmonic:
         references_.push_back({"E[" + x + "^2]", [at](const Vector& q) { return q[at] * q[at]; },
                                tau / m.stiffness[u], "harmonic target: q_i ~ N(0, tau / k_i)"});
+        {
+          const double sd = std::sqrt(tau / m.stiffness[u]);
+          marginals_.push_back({x, -5 * sd, 5 * sd,
+                                [sd](double t) { return -0.5 * (t / sd) * (t / sd); },
+                                "harmonic target: N(0, tau / k_i)"});
+        }
         break;
       case ModelType::kDoubleWell:
         references_.push_back({"E[" + x + "]", [at](const Vector& q) { return q[at]; }, 0.0,

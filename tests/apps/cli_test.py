@@ -442,6 +442,23 @@ def test_plot_renders_every_figure():
         assert image.std() > 0.01, (p, image.std())
     proc = run("plot", path("missing.h5"), "--out", pngs, check_code=3)
     assert "missing.h5" in proc.stderr
+    # A target with a known marginal records it (exact_marginals group) and
+    # the marginal plot overlays it; the network run above records none.
+    with h5py.File(out, "r") as f:
+        assert "exact_marginals" not in f
+    sphere = fresh("plot_sphere.h5")
+    run("run", "--preset", "sphere-vmf", "--steps", "20000", "--quiet", "--out", sphere,
+        check_code=0)
+    with h5py.File(sphere, "r") as f:
+        g = f["exact_marginals"]
+        names = g.attrs["quantities"]
+        assert (names.decode() if isinstance(names, bytes) else names) == "x[2]"
+        grid, density = g["grid"][0], g["density"][0]
+        integral = float(np.sum((density[1:] + density[:-1]) * np.diff(grid)) / 2)
+        assert abs(integral - 1) < 1e-12, integral
+        assert abs(density[-1] - 2 * np.exp(2) / (2 * np.sinh(2))) < 1e-4, density[-1]
+    run("plot", sphere, "--out", pngs, check_code=0)
+    assert mpimg.imread(os.path.join(pngs, "marginals.png")).std() > 0.01
 
 
 def test_convergence_writes_table_csv_and_plot():

@@ -80,6 +80,9 @@ class Experiment {
   // Blocks matched by output.record, in layout order.
   const std::vector<Index>& recorded_blocks() const { return recorded_blocks_; }
   const std::vector<Reference>& references() const { return references_; }
+  // Exact 1-D marginals of coordinates, where they are known (the same
+  // targets and constraint sets as references()).
+  const std::vector<ExactMarginal>& exact_marginals() const { return marginals_; }
   // An observable by name: one of references() (with its exact value), or
   // "E[<coordinate>]" / "E[<coordinate>^2]" for any coordinate of any block,
   // named as in the references ("x[2]", "W[1,0]"), with no exact value
@@ -118,6 +121,7 @@ class Experiment {
   std::uint64_t steps_ = 0;
   std::vector<Index> recorded_blocks_;
   std::vector<Reference> references_;
+  std::vector<ExactMarginal> marginals_;
   // Blocks touched by each entry of config.constraints (for the references).
   std::vector<std::vector<std::string>> constrained_blocks_;
 };

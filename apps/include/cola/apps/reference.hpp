@@ -21,4 +21,15 @@ struct Reference {
   std::string source;  // why the value is exact
 };
 
+// The exact marginal density of one scalar coordinate under the same
+// conditions as a Reference, for the histograms of `cola plot`:
+// unnormalised log density on [lo, hi] (tabulated and normalised by
+// exact_marginals.hpp).
+struct ExactMarginal {
+  std::string name;  // the coordinate, named as in the plots ("x[2]", "W[1,0]")
+  double lo = 0, hi = 0;
+  std::function<double(double t)> log_density;
+  std::string source;
+};
+
 }  // namespace cola::apps
