@@ -140,7 +140,7 @@ StepOutcome Stepper::ornstein_uhlenbeck(State& state, double damping, double noi
 }
 
 StepOutcome Stepper::overdamped_move(State& state, double step_size, double temperature,
-                                     std::uint64_t substream) {
+                                     std::uint64_t substream, bool tangent_start) {
   StepOutcome g = ensure_gradient(state);
   if (!g.ok()) return g;
   if (!constraints_.empty()) q_old_ = state.q;
@@ -153,6 +153,17 @@ StepOutcome Stepper::overdamped_move(State& state, double step_size, double temp
   gradient_valid_ = false;
   moved_step_ = state.step;
   if (constraints_.empty()) return {};
+  if (tangent_start) {
+    // q~ <- q_old + P(q~ - q_old): the normal part of the move only shifts
+    // where Newton starts on the line of solutions, and with several roots
+    // it would pick among them at random; from the tangent point the root
+    // is a function of the tangent step alone.
+    noise_ = (state.q - q_old_).cwiseQuotient(inv_mass_);
+    const ProjectionResult r = timed(&StepTimes::projection,
+                                     [&] { return constraints_.project_momentum(q_old_, noise_); });
+    if (!r.ok()) return projection_outcome(r, "SHAKE (tangent start)");
+    state.q = q_old_ + inv_mass_.cwiseProduct(noise_);
+  }
   return projection_outcome(
       timed(&StepTimes::projection,
             [&] { return constraints_.project_position(q_old_, state.q, solver_); }),

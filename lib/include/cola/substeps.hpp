@@ -87,8 +87,10 @@ class Stepper {
   StepOutcome drift(State& state, double coefficient);
   StepOutcome ornstein_uhlenbeck(State& state, double damping, double noise_scale,
                                  std::uint64_t substream);
+  // `tangent_start`: SHAKE starts from q + P(q~ - q), the tangent part of the
+  // move (MALA on the manifold needs the root to depend on it alone).
   StepOutcome overdamped_move(State& state, double step_size, double temperature,
-                              std::uint64_t substream);
+                              std::uint64_t substream, bool tangent_start = false);
   // Draws p ~ N(0, tau M) in the cotangent space (zero when tau = 0).
   StepOutcome sample_momentum(State& state, double temperature, std::uint64_t substream);
 
