@@ -80,8 +80,14 @@ Rejection Hamiltonian::propose(State& state, double h0) {
     back_.q = state.q;
     back_.p = -state.p;
     back_.step = state.step;
-    reverse_.invalidate_gradient();
-    const StepOutcome reverse = rattle_step(reverse_, back_);
+    // Only the positions are compared, so the reverse step is its first
+    // kick (with the forward step's gradient at q1: no new evaluation) and
+    // its drifts; its last kick would not change q.
+    stepper_.save_gradient(cache_);
+    reverse_.restore_gradient(cache_);
+    StepOutcome reverse = reverse_.kick(back_, options_.step_size / 2);
+    for (int k = 0; k < options_.drift_substeps && reverse.ok(); ++k)
+      reverse = reverse_.drift(back_, options_.step_size / options_.drift_substeps);
     if (!reverse.ok() ||
         !((back_.q - previous_).lpNorm<Eigen::Infinity>() <= options_.reverse.tolerance))
       return Rejection::kReverse;
@@ -105,6 +111,7 @@ StepOutcome Hamiltonian::attempt(State& state, double /*scale*/, std::uint64_t p
   const double h0 = stepper_.potential_value() + 0.5 * state.p.dot(inv_mass_.cwiseProduct(state.p));
   start_.q = state.q;
   start_.p = state.p;
+  stepper_.save_gradient(start_gradient_);
   const Rejection r = propose(state, h0);
   metropolis_.count(r);
   if (r != Rejection::kNone) {
@@ -112,7 +119,7 @@ StepOutcome Hamiltonian::attempt(State& state, double /*scale*/, std::uint64_t p
     // reversible (the next O step then mostly reverses the direction).
     state.q = start_.q;
     state.p = -start_.p;
-    stepper_.invalidate_gradient();
+    stepper_.restore_gradient(start_gradient_);  // V and grad V at q0: no re-evaluation
   } else {
     refresh.projection.merge(projection_);
   }

@@ -77,6 +77,27 @@ class Stepper {
     gradient_valid_ = false;
     moved_step_ = kNotMoved;
   }
+  // The cached V and grad V, to hand to another Stepper whose state has the
+  // same q (the reverse check of the exact samplers) or to restore after a
+  // rejected proposal returns q to where they were computed.
+  struct GradientCache {
+    double value = 0.0;
+    Vector gradient;
+    bool valid = false;
+    std::uint64_t moved_step = ~std::uint64_t{0};
+  };
+  void save_gradient(GradientCache& cache) const {
+    cache.value = value_;
+    cache.gradient = gradient_;
+    cache.valid = gradient_valid_;
+    cache.moved_step = moved_step_;
+  }
+  void restore_gradient(const GradientCache& cache) {
+    value_ = cache.value;
+    gradient_ = cache.gradient;
+    gradient_valid_ = cache.valid;
+    moved_step_ = cache.moved_step;
+  }
   double potential_value() const { return value_; }
   bool gradient_valid() const { return gradient_valid_; }
   void set_profiling(bool on) { profiling_ = on; }

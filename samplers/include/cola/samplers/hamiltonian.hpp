@@ -14,7 +14,9 @@
 // Both are one class: a refresh O(a) followed by L RATTLE steps and the
 // test. Every RATTLE step is composed of the Stepper's kick and drift (the
 // same substeps as CoLA-ud), and is checked by running it backwards from
-// (q1, -p1) with a second Stepper: it must succeed and land on q0.
+// (q1, -p1) with a second Stepper: its kick (with the gradient at q1, already
+// known) and drifts must succeed and land on q0. The check costs projections,
+// no gradient evaluation; a rejection restores the cached gradient at q0.
 //
 // Steps: one sampler step = one proposal (L RATTLE steps, 2L with the
 // reverse check); the failure policy is never consulted (see metropolis.hpp).
@@ -67,6 +69,7 @@ class Hamiltonian final : public Sampler {
   State start_, back_;
   Vector previous_;
   ProjectionResult projection_;  // of the current proposal's forward steps
+  Stepper::GradientCache cache_, start_gradient_;
   double last_energy_error_ = 0;
 };
 
