@@ -38,6 +38,7 @@ Rejection Mala::propose(State& state, std::uint64_t path) {
   const StepOutcome gx = stepper_.ensure_gradient(state);
   if (!gx.ok()) return Rejection::kMetropolis;
   const double vx = stepper_.potential_value();
+  stepper_.save_gradient(x_gradient_);
   if (!tangent(x_, -h * inv_mass_.cwiseProduct(stepper_.gradient()), mean_x_))
     return Rejection::kProjection;
 
@@ -76,6 +77,7 @@ Rejection Mala::propose(State& state, std::uint64_t path) {
 
 StepOutcome Mala::attempt(State& state, double /*scale*/, std::uint64_t path) {
   projection_ = ProjectionResult{};
+  x_gradient_.valid = false;
   const Rejection r = propose(state, substream(path, 0));
   metropolis_.count(r);
   StepOutcome out;
@@ -83,7 +85,11 @@ StepOutcome Mala::attempt(State& state, double /*scale*/, std::uint64_t path) {
     out.projection = projection_;
   } else {
     state.q = x_;
-    stepper_.invalidate_gradient();
+    // V and grad V at x, if they were computed: no re-evaluation.
+    if (x_gradient_.valid)
+      stepper_.restore_gradient(x_gradient_);
+    else
+      stepper_.invalidate_gradient();
   }
   return out;
 }

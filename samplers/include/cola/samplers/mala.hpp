@@ -45,6 +45,7 @@ class Mala final : public Sampler {
   Vector x_, mean_x_, v_, v_back_, mean_y_, scratch_;
   MetropolisStats metropolis_;
   ProjectionResult projection_;
+  Stepper::GradientCache x_gradient_;  // at x, restored on rejection
 };
 
 }  // namespace cola::samplers
