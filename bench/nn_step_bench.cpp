@@ -37,6 +37,7 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -208,7 +209,7 @@ void BM_GradientVsPeak(benchmark::State& st) {
   st.counters["gemm_GFLOPs"] = gemm;
   st.counters["peak_GFLOPs"] = peak;
   st.counters["fraction"] = gemm / peak;
-  st.SetLabel(models::gemm_backend());
+  st.SetLabel(std::string(models::gemm_backend()) + " " + models::gemm_kernels());
 }
 BENCHMARK(BM_GradientVsPeak)
     ->Arg(32)

@@ -1,8 +1,11 @@
 #include <cola/circle_constraint.hpp>
 #include <cola/circle_kernels.hpp>
+#include <cola/detail/kernel_clones.hpp>
 #include <cola/error.hpp>
 #include <cola/numeric.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -10,17 +13,7 @@ namespace cola {
 
 namespace {
 
-// The kernels compiled for the widest vector ISA the CPU has (GCC function
-// multi-versioning, chosen once at load time), since the default build
-// targets baseline x86-64 (SSE2, 2 doubles per instruction). With
-// -ffp-contract=off each clone computes the same IEEE operations, so results
-// are bit-identical across the clones and machines. `flatten` inlines the
-// kernel templates into each clone (else they stay baseline code).
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define COLA_KERNEL_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), flatten))
-#else
-#define COLA_KERNEL_CLONES
-#endif
+// The kernels run on AVX-512/AVX2 clones (detail/kernel_clones.hpp).
 
 COLA_KERNEL_CLONES circle::KernelResult<double> rotation_drift_clone(double* theta, double* xi,
                                                                      double* pt, double* px,
@@ -169,6 +162,93 @@ ProjectionResult CircleConstraint::drift(Vector& q, Vector& p, double h,
     return make_result(ProjectionStatus::kNonFinite, 1, NAN);
   return make_result(r.failures ? ProjectionStatus::kNoRoot : ProjectionStatus::kConverged, 1,
                      r.residual);
+}
+
+namespace {
+
+// One op's kernel results over the tiles of a sweep, reduced as the
+// whole-array kernels reduce over pairs.
+struct OpTotals {
+  std::ptrdiff_t failures = 0, nonfinite = 0;
+  double residual = 0;        // max over the finite pairs
+  bool nan_residual = false;  // some tile's residual was not finite
+  void add(const circle::KernelResult<double>& r) {
+    failures += r.failures;
+    nonfinite += r.nonfinite;
+    if (!std::isfinite(r.residual))
+      nan_residual = true;
+    else
+      residual = std::max(residual, r.residual);
+  }
+  // rattle()/kick_rattle() return NaN when any pair is not finite.
+  void add_rattle(double r) {
+    if (std::isnan(r))
+      nan_residual = true;
+    else
+      residual = std::max(residual, r);
+  }
+};
+
+}  // namespace
+
+void CircleConstraint::substeps(Vector& q, Vector& p, const Vector& gradient, const Vector& noise,
+                                const SubstepOp* ops, std::size_t n,
+                                const SolverOptions& /*options*/, ProjectionResult* results) const {
+  const BlockInfo& t = block_infos()[0];
+  const BlockInfo& s = block_infos()[1];
+  std::array<OpTotals, kMaxSweepOps> totals{};
+  require(n <= kMaxSweepOps, describe() + ": a sweep takes at most 16 substeps");
+  const double r2 = radius_ * radius_;
+  const Index pairs = t.size();
+  for (Index i0 = 0; i0 < pairs; i0 += kTile) {
+    const Index m = std::min(kTile, pairs - i0);
+    double* theta = q.data() + t.offset + i0;
+    double* xi = q.data() + s.offset + i0;
+    double* pt = p.data() + t.offset + i0;
+    double* px = p.data() + s.offset + i0;
+    for (std::size_t k = 0; k < n; ++k) {
+      const SubstepOp& op = ops[k];
+      switch (op.kind) {
+        case SubstepOp::Kind::kKick:
+          totals[k].add_rattle(kick_rattle_clone(theta, xi, pt, px, gradient.data() + t.offset + i0,
+                                                 gradient.data() + s.offset + i0, op.coefficient,
+                                                 m));
+          break;
+        case SubstepOp::Kind::kDrift: {
+          const double h = op.coefficient;
+          totals[k].add(drift_ == CircleDrift::kShake
+                            ? shake_drift_clone(theta, xi, pt, px, m, h / t.mass, t.mass / h, r2)
+                            : rotation_drift_clone(theta, xi, pt, px, m, h, 1.0 / t.mass, radius_));
+          break;
+        }
+        case SubstepOp::Kind::kThermostat: {
+          const double scale = op.noise_scale * std::sqrt(t.mass);
+          thermostat_entries(pt, noise.data() + t.offset + i0, m, op.coefficient, scale,
+                             op.noisy());
+          thermostat_entries(px, noise.data() + s.offset + i0, m, op.coefficient, scale,
+                             op.noisy());
+          if (op.noisy()) totals[k].add_rattle(rattle_clone(theta, xi, pt, px, m));
+          break;
+        }
+      }
+    }
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    const OpTotals& o = totals[k];
+    if (ops[k].kind == SubstepOp::Kind::kDrift) {
+      results[k] =
+          o.nonfinite > 0 || o.nan_residual
+              ? make_result(ProjectionStatus::kNonFinite, 1, NAN)
+              : make_result(o.failures ? ProjectionStatus::kNoRoot : ProjectionStatus::kConverged,
+                            1, o.residual);
+    } else if (ops[k].kind == SubstepOp::Kind::kKick || ops[k].noisy()) {
+      const double res = o.nan_residual ? NAN : 2 / t.mass * o.residual;
+      results[k] = make_result(
+          std::isfinite(res) ? ProjectionStatus::kConverged : ProjectionStatus::kNonFinite, 1, res);
+    } else {
+      results[k] = ProjectionResult{};
+    }
+  }
 }
 
 Index CircleConstraint::initialise_slack(Vector& q) const {

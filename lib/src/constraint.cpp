@@ -3,6 +3,7 @@
 #include <cola/numeric.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 namespace cola {
 
@@ -126,8 +127,28 @@ ProjectionResult Constraint::drift(Vector& q, Vector& p, double h,
 ProjectionResult Constraint::kick(const Vector& q, Vector& p, double coefficient,
                                   const Vector& gradient) const {
   for (const auto& b : infos_)
-    p.segment(b.offset, b.size()) -= coefficient * gradient.segment(b.offset, b.size());
+    kick_entries(p.data() + b.offset, gradient.data() + b.offset, b.size(), coefficient);
   return project_momentum(q, p);
+}
+
+void Constraint::substeps(Vector& q, Vector& p, const Vector& gradient, const Vector& noise,
+                          const SubstepOp* ops, std::size_t n, const SolverOptions& options,
+                          ProjectionResult* results) const {
+  for (std::size_t k = 0; k < n; ++k) {
+    const SubstepOp& op = ops[k];
+    switch (op.kind) {
+      case SubstepOp::Kind::kKick: results[k] = kick(q, p, op.coefficient, gradient); break;
+      case SubstepOp::Kind::kDrift: results[k] = drift(q, p, op.coefficient, options); break;
+      case SubstepOp::Kind::kThermostat:
+        for (const auto& b : infos_)
+          thermostat_entries(p.data() + b.offset, noise.data() + b.offset, b.size(), op.coefficient,
+                             op.noise_scale * std::sqrt(b.mass), op.noisy());
+        // A multiple of a cotangent vector is one: RATTLE only after noise.
+        results[k] = op.noisy() ? project_momentum(q, p) : ProjectionResult{};
+        break;
+    }
+    if (!results[k].ok()) return;
+  }
 }
 
 ProjectionResult Constraint::retract(Vector& q, const SolverOptions& options) const {

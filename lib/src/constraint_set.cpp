@@ -80,25 +80,52 @@ Index ConstraintSet::num_constraints() const {
 }
 
 template <class F>
-ProjectionResult ConstraintSet::for_each_component(F&& f) const {
+void ConstraintSet::run_components(F&& f) const {
   const auto n = static_cast<long>(components_.size());
-  if (n == 1) return f(*components_.front());
   if (!parallel_components_) {
     // Not even an inactive OpenMP region: entering one costs a libgomp call
     // per substep and can wake idle team threads.
+    for (long i = 0; i < n; ++i) f(static_cast<std::size_t>(i));
+    return;
+  }
+  // Components write disjoint blocks.
+#pragma omp parallel for schedule(dynamic)
+  for (long i = 0; i < n; ++i) f(static_cast<std::size_t>(i));
+}
+
+template <class F>
+ProjectionResult ConstraintSet::for_each_component(F&& f) const {
+  if (components_.size() == 1) return f(*components_.front());
+  if (!parallel_components_) {
     ProjectionResult merged;
     for (const auto& c : components_) merged.merge(f(*c));
     return merged;
   }
   std::vector<ProjectionResult> results(components_.size());
-  // Components write disjoint blocks; merging in index order keeps the
-  // reported result independent of scheduling.
-#pragma omp parallel for schedule(dynamic)
-  for (long i = 0; i < n; ++i)
-    results[static_cast<std::size_t>(i)] = f(*components_[static_cast<std::size_t>(i)]);
+  run_components([&](std::size_t i) { results[i] = f(*components_[i]); });
+  // Merged in index order, so the reported result does not depend on
+  // scheduling.
   ProjectionResult merged;
   for (const auto& r : results) merged.merge(r);
   return merged;
+}
+
+void ConstraintSet::substeps(Vector& q, Vector& p, const Vector& gradient, const Vector& noise,
+                             const SubstepOp* ops, std::size_t n, const SolverOptions& options,
+                             ProjectionResult* results,
+                             std::vector<ProjectionResult>& scratch) const {
+  if (components_.size() == 1) {
+    components_.front()->substeps(q, p, gradient, noise, ops, n, options, results);
+    return;
+  }
+  scratch.assign(components_.size() * n, ProjectionResult{});
+  run_components([&](std::size_t i) {
+    components_[i]->substeps(q, p, gradient, noise, ops, n, options, scratch.data() + i * n);
+  });
+  for (std::size_t k = 0; k < n; ++k) {
+    results[k] = ProjectionResult{};
+    for (std::size_t i = 0; i < components_.size(); ++i) results[k].merge(scratch[i * n + k]);
+  }
 }
 
 ProjectionResult ConstraintSet::project_position(const Vector& q_old, Vector& q,

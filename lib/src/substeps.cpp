@@ -2,6 +2,7 @@
 #include <cola/numeric.hpp>
 #include <cola/substeps.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -32,6 +33,11 @@ Stepper::Stepper(const ParameterLayout& layout, const Potential& potential,
   solver_.validate();
   require(constraints.empty() || constraints.bound(),
           "stepper: the constraint set must be bound to the layout first");
+  if (constraints.empty())
+    for (Index b = 0; b < layout.num_blocks(); ++b) unconstrained_blocks_.push_back(b);
+  else
+    unconstrained_blocks_ = constraints.free_blocks();
+  op_results_.reserve(kMaxSweepOps);
 }
 
 StepOutcome Stepper::projection_outcome(const ProjectionResult& r, const char* substep) const {
@@ -71,39 +77,110 @@ StepOutcome Stepper::ensure_gradient(const State& state) {
   return out;
 }
 
-StepOutcome Stepper::kick(State& state, double coefficient) {
-  StepOutcome g = ensure_gradient(state);
-  if (!g.ok()) return g;
-  if (constraints_.empty()) {
-    state.p.noalias() -= coefficient * gradient_;
-    return {};
+namespace {
+
+const char* substep_label(SubstepOp::Kind kind) {
+  switch (kind) {
+    case SubstepOp::Kind::kKick: return "B (RATTLE)";
+    case SubstepOp::Kind::kDrift: return "A (SHAKE/RATTLE)";
+    case SubstepOp::Kind::kThermostat: break;
   }
-  // Free blocks here; each constraint kicks its own blocks and applies
-  // RATTLE, in one pass where it has a per-element closed form.
-  for (Index b : constraints_.free_blocks())
-    layout_.segment(state.p, b) -= coefficient * layout_.segment(gradient_, b);
-  return projection_outcome(
-      timed(&StepTimes::projection,
-            [&] { return constraints_.kick(state.q, state.p, coefficient, gradient_); }),
-      "B (RATTLE)");
+  return "O (RATTLE)";
+}
+
+// Entries per tile of an unconstrained block: q, p, gradient and noise of a
+// tile (64 KB) stay in the L2 cache while every op of the sweep passes.
+constexpr Index kFreeTile = 2048;
+
+}  // namespace
+
+StepOutcome Stepper::substeps(State& state, const SubstepOp* ops, std::size_t n) {
+  StepOutcome total;
+  std::size_t begin = 0;
+  while (begin < n) {
+    // The sweep ends before a kick that follows a drift (it needs the
+    // gradient at the new q), before a second noisy thermostat (one noise
+    // vector) and at kMaxSweepOps.
+    std::size_t end = begin;
+    bool drifted = false, noisy = false;
+    for (; end < n && end - begin < kMaxSweepOps; ++end) {
+      const SubstepOp& op = ops[end];
+      if ((op.kind == SubstepOp::Kind::kKick && drifted) || (op.noisy() && noisy)) break;
+      drifted |= op.kind == SubstepOp::Kind::kDrift;
+      noisy |= op.noisy();
+    }
+    const StepOutcome out = sweep(state, ops + begin, end - begin);
+    if (!out.ok()) return out;
+    total.projection.merge(out.projection);
+    begin = end;
+  }
+  return total;
+}
+
+StepOutcome Stepper::sweep(State& state, const SubstepOp* ops, std::size_t n) {
+  bool kicks = false, drifts = false;
+  const SubstepOp* noisy = nullptr;
+  for (std::size_t k = 0; k < n; ++k) {
+    kicks |= ops[k].kind == SubstepOp::Kind::kKick;
+    drifts |= ops[k].kind == SubstepOp::Kind::kDrift;
+    if (ops[k].noisy()) noisy = ops + k;
+  }
+  if (kicks) {
+    StepOutcome g = ensure_gradient(state);
+    if (!g.ok()) return g;
+  }
+  if (noisy != nullptr) draw_noise(state.step, noisy->substream);
+  if (drifts) {
+    gradient_valid_ = false;
+    moved_step_ = state.step;
+  }
+  for (Index b : unconstrained_blocks_) {
+    const BlockInfo& k = layout_.block(b);
+    double* q = state.q.data() + k.offset;
+    double* p = state.p.data() + k.offset;
+    const double* g = gradient_.data() + k.offset;
+    const double* xi = noise_.data() + k.offset;
+    const double sqrt_mass = std::sqrt(k.mass);
+    for (Index i0 = 0; i0 < k.size(); i0 += kFreeTile) {
+      const Index m = std::min(kFreeTile, k.size() - i0);
+      for (std::size_t j = 0; j < n; ++j) {
+        const SubstepOp& op = ops[j];
+        switch (op.kind) {
+          case SubstepOp::Kind::kKick: kick_entries(p + i0, g + i0, m, op.coefficient); break;
+          case SubstepOp::Kind::kDrift:
+            drift_entries(q + i0, p + i0, m, op.coefficient / k.mass);
+            break;
+          case SubstepOp::Kind::kThermostat:
+            thermostat_entries(p + i0, xi + i0, m, op.coefficient, op.noise_scale * sqrt_mass,
+                               op.noisy());
+            break;
+        }
+      }
+    }
+  }
+  if (constraints_.empty()) return {};
+  op_results_.resize(n);
+  timed(&StepTimes::projection, [&] {
+    constraints_.substeps(state.q, state.p, gradient_, noise_, ops, n, solver_, op_results_.data(),
+                          component_results_);
+    return 0;
+  });
+  StepOutcome total;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!op_results_[k].ok()) return projection_outcome(op_results_[k], substep_label(ops[k].kind));
+    total.projection.merge(op_results_[k]);
+  }
+  return total;
+}
+
+StepOutcome Stepper::kick(State& state, double coefficient) {
+  const SubstepOp op = SubstepOp::kick(coefficient);
+  return sweep(state, &op, 1);
 }
 
 StepOutcome Stepper::drift(State& state, double coefficient) {
-  gradient_valid_ = false;
-  moved_step_ = state.step;
-  auto move_freely = [&](const BlockInfo& k) {
-    state.q.segment(k.offset, k.size()) +=
-        (coefficient / k.mass) * state.p.segment(k.offset, k.size());
-  };
-  if (constraints_.empty()) {
-    for (const auto& k : layout_.blocks()) move_freely(k);
-    return {};
-  }
-  for (Index b : constraints_.free_blocks()) move_freely(layout_.block(b));
-  return projection_outcome(
-      timed(&StepTimes::projection,
-            [&] { return constraints_.drift(state.q, state.p, coefficient, solver_); }),
-      "A (SHAKE/RATTLE)");
+  const SubstepOp op = SubstepOp::drift(coefficient);
+  return sweep(state, &op, 1);
 }
 
 ProjectionResult Stepper::project_momentum(State& state) {
@@ -123,20 +200,8 @@ void Stepper::draw_noise(std::uint64_t step, std::uint64_t substream) {
 
 StepOutcome Stepper::ornstein_uhlenbeck(State& state, double damping, double noise_scale,
                                         std::uint64_t substream) {
-  if (noise_scale == 0.0) {
-    // Every substep leaves p in the cotangent space, and a multiple of a
-    // cotangent vector is one: no RATTLE needed (tau = 0, the optimisers).
-    state.p *= damping;
-    return {};
-  } else {
-    draw_noise(state.step, substream);
-    for (const auto& k : layout_.blocks())
-      state.p.segment(k.offset, k.size()) =
-          damping * state.p.segment(k.offset, k.size()) +
-          (noise_scale * std::sqrt(k.mass)) * noise_.segment(k.offset, k.size());
-  }
-  if (constraints_.empty()) return {};
-  return projection_outcome(project_momentum(state), "O (RATTLE)");
+  const SubstepOp op = SubstepOp::thermostat(damping, noise_scale, substream);
+  return sweep(state, &op, 1);
 }
 
 StepOutcome Stepper::overdamped_move(State& state, double step_size, double temperature,

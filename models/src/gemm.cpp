@@ -4,7 +4,10 @@
 
 #ifdef COLA_USE_OPENBLAS
 #include <cblas.h>
-extern "C" void openblas_set_num_threads(int);
+extern "C" {
+void openblas_set_num_threads(int);
+char* openblas_get_corename(void);
+}
 #endif
 
 namespace cola::models {
@@ -75,6 +78,15 @@ void gemm(Op op_a, Op op_b, S alpha, const Eigen::Ref<const MatrixX<S>>& a,
 const char* gemm_backend() {
 #ifdef COLA_USE_OPENBLAS
   return "openblas";
+#else
+  return "eigen";
+#endif
+}
+
+std::string gemm_kernels() {
+#ifdef COLA_USE_OPENBLAS
+  const char* name = openblas_get_corename();
+  return name != nullptr ? name : "unknown";
 #else
   return "eigen";
 #endif

@@ -1,3 +1,4 @@
+#include <cola/detail/kernel_clones.hpp>
 #include <cola/error.hpp>
 #include <cola/models/gemm.hpp>
 #include <cola/models/network_potential.hpp>
@@ -107,6 +108,18 @@ struct NetworkPotential::Impl {
 };
 
 namespace {
+
+// The float32 passes read a converted copy of the weights and write a float
+// gradient that is converted back: two passes over every weight per
+// gradient, memory-bound, so on AVX-512/AVX2 clones (4-8x fewer
+// instructions than the SSE2 baseline build; conversions are exact or
+// correctly rounded in every clone).
+COLA_KERNEL_CLONES void convert(const double* in, float* out, Index n) {
+  for (Index i = 0; i < n; ++i) out[i] = static_cast<float>(in[i]);
+}
+COLA_KERNEL_CLONES void convert(const float* in, double* out, Index n) {
+  for (Index i = 0; i < n; ++i) out[i] = static_cast<double>(in[i]);
+}
 
 template <class S>
 class Engine final : public NetworkPotential::Impl {
@@ -249,7 +262,7 @@ class Engine final : public NetworkPotential::Impl {
     } else {
       for (Index b : network_blocks_) {
         const BlockInfo& k = layout_.block(b);
-        ws.q.segment(k.offset, k.size()) = q.segment(k.offset, k.size()).template cast<S>();
+        convert(q.data() + k.offset, ws.q.data() + k.offset, k.size());
       }
       return ws.q.data();
     }
@@ -272,7 +285,7 @@ class Engine final : public NetworkPotential::Impl {
     } else {
       for (Index blk : network_blocks_) {
         const BlockInfo& k = layout_.block(blk);
-        grad.segment(k.offset, k.size()) = ws.g.segment(k.offset, k.size()).template cast<double>();
+        convert(ws.g.data() + k.offset, grad.data() + k.offset, k.size());
       }
     }
   }

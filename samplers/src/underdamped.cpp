@@ -49,6 +49,7 @@ Underdamped::Underdamped(const ParameterLayout& layout, const Potential& potenti
       options_(options),
       splitting_(parse_splitting(default_splitting(options), options.drift_substeps)) {
   options_.validate();
+  ops_.reserve(splitting_.letters.size());
 }
 
 double Underdamped::momentum_temperature() const {
@@ -73,18 +74,15 @@ StepOutcome Underdamped::attempt(State& state, double scale, std::uint64_t path)
   double noise = std::sqrt(options_.temperature * (1 - damping * damping));
   if (!physical) noise /= std::sqrt(options_.learning_rate);
 
-  StepOutcome total;
+  ops_.clear();
   for (std::size_t i = 0; i < splitting_.letters.size(); ++i) {
-    StepOutcome out;
     switch (splitting_.letters[i]) {
-      case 'B': out = stepper_.kick(state, kick); break;
-      case 'A': out = stepper_.drift(state, drift); break;
-      default: out = stepper_.ornstein_uhlenbeck(state, damping, noise, substream(path, i)); break;
+      case 'B': ops_.push_back(SubstepOp::kick(kick)); break;
+      case 'A': ops_.push_back(SubstepOp::drift(drift)); break;
+      default: ops_.push_back(SubstepOp::thermostat(damping, noise, substream(path, i))); break;
     }
-    if (!out.ok()) return out;
-    total.projection.merge(out.projection);
   }
-  return total;
+  return stepper_.substeps(state, ops_.data(), ops_.size());
 }
 
 }  // namespace cola::samplers

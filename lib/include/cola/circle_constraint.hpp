@@ -39,6 +39,16 @@ class CircleConstraint final : public Constraint {
                         const Vector& gradient) const override;
   ProjectionResult drift(Vector& q, Vector& p, double h,
                          const SolverOptions& options) const override;
+  // Every op of the sweep on one tile of kTile pairs before the next tile:
+  // the pairs are independent, so each sees the operations of kick(),
+  // drift() and RATTLE in the same order, and the arrays pass through the
+  // cache once per sweep instead of once per op.
+  void substeps(Vector& q, Vector& p, const Vector& gradient, const Vector& noise,
+                const SubstepOp* ops, std::size_t n, const SolverOptions& options,
+                ProjectionResult* results) const override;
+  // Pairs per tile: the tile's theta, xi, their momenta, gradients and noise
+  // (8 doubles a pair, 64 KB) stay in the L2 cache of any x86-64 core.
+  static constexpr Index kTile = 1024;
   // initialise_slack(), reported as converged.
   ProjectionResult retract(Vector& q, const SolverOptions& options) const override;
   // Sets xi = sign(xi) sqrt(r^2 - theta^2) (sign + for xi = 0) after clipping

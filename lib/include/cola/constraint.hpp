@@ -18,6 +18,7 @@
 // distinct state vectors. The mass is the per-block scalar of the layout.
 #include <cola/parameter_layout.hpp>
 #include <cola/projection.hpp>
+#include <cola/substep_op.hpp>
 #include <cola/types.hpp>
 
 #include <memory>
@@ -75,6 +76,20 @@ class Constraint {
   // constraints with a per-element closed form override it with one.
   virtual ProjectionResult kick(const Vector& q, Vector& p, double coefficient,
                                 const Vector& gradient) const;
+  // A sweep (substep_op.hpp): the substeps ops[0..n) in order on this
+  // constraint's blocks. Kicks use `gradient`, the gradient at q before the
+  // sweep's first drift (a sweep has no kick after a drift); noisy
+  // thermostats take their noise from `noise`. results[k] receives op k's
+  // result; after a failed op the later ones may or may not run (the caller
+  // reports the first failed op and restores its state). The default applies
+  // each op to all of the blocks in turn (kick(), drift(), the thermostat and
+  // project_momentum()); constraints that act element by element override it
+  // to apply every op to one tile of elements before the next, which reads
+  // and writes each array once per sweep, with the same operations per
+  // element and so the same bits.
+  virtual void substeps(Vector& q, Vector& p, const Vector& gradient, const Vector& noise,
+                        const SubstepOp* ops, std::size_t n, const SolverOptions& options,
+                        ProjectionResult* results) const;
   // Moves q to a nearby point of Sigma (used to initialise states); the
   // default is Newton's method along G(q).
   virtual ProjectionResult retract(Vector& q, const SolverOptions& options) const;

@@ -42,6 +42,13 @@ class ConstraintSet {
                         const Vector& gradient) const;
   // Drift substep on every constrained block (see Constraint::drift).
   ProjectionResult drift(Vector& q, Vector& p, double h, const SolverOptions& options) const;
+  // A sweep on every constrained block (Constraint::substeps), components
+  // in parallel as in the other substeps; results[k] is op k's result merged
+  // over the components in index order. `scratch` holds the per-component
+  // results (the caller keeps it, so that a sweep allocates nothing).
+  void substeps(Vector& q, Vector& p, const Vector& gradient, const Vector& noise,
+                const SubstepOp* ops, std::size_t n, const SolverOptions& options,
+                ProjectionResult* results, std::vector<ProjectionResult>& scratch) const;
   // Moves q onto the manifold (initialisation); see Constraint::retract.
   ProjectionResult retract(Vector& q, const SolverOptions& options) const;
   // max over constraints of ||g||_inf (NaN if any is not finite).
@@ -52,6 +59,9 @@ class ConstraintSet {
  private:
   template <class F>
   ProjectionResult for_each_component(F&& f) const;
+  // f(i) for every component index i, serially or in parallel (see above).
+  template <class F>
+  void run_components(F&& f) const;
 
   std::vector<ConstraintPtr> constraints_;
   std::vector<ConstraintPtr> components_;

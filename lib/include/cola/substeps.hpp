@@ -20,9 +20,11 @@
 #include <cola/potential.hpp>
 #include <cola/projection.hpp>
 #include <cola/state.hpp>
+#include <cola/substep_op.hpp>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace cola {
 
@@ -104,6 +106,15 @@ class Stepper {
   const StepTimes& times() const { return times_; }
   const Vector& gradient() const { return gradient_; }
 
+  // The substeps ops[0..n) in order, stopping at the first that fails. Runs
+  // of them that need no new gradient (no kick after a drift, at most one
+  // noisy thermostat) are applied as one sweep: free entries and
+  // element-wise constraints take every op of the run on one tile of entries
+  // before the next (Constraint::substeps), so a splitting such as BAOAB
+  // reads and writes the state twice per step instead of once per substep.
+  // Each entry sees the same operations as with one call per substep, so the
+  // results are the same bits.
+  StepOutcome substeps(State& state, const SubstepOp* ops, std::size_t n);
   StepOutcome kick(State& state, double coefficient);
   StepOutcome drift(State& state, double coefficient);
   StepOutcome ornstein_uhlenbeck(State& state, double damping, double noise_scale,
@@ -117,6 +128,8 @@ class Stepper {
 
  private:
   StepOutcome projection_outcome(const ProjectionResult& r, const char* substep) const;
+  // One sweep (see substeps()): ops[0..n) need no new gradient.
+  StepOutcome sweep(State& state, const SubstepOp* ops, std::size_t n);
   ProjectionResult project_momentum(State& state);
   // noise_ <- standard normals, block by block from their own streams.
   void draw_noise(std::uint64_t step, std::uint64_t substream);
@@ -130,6 +143,9 @@ class Stepper {
   SolverOptions solver_;
   std::uint64_t seed_, chain_;
   Vector inv_mass_, gradient_, noise_, q_old_;
+  // Blocks the sweeps move without a constraint: the free blocks, or all.
+  std::vector<Index> unconstrained_blocks_;
+  std::vector<ProjectionResult> op_results_, component_results_;
   static constexpr std::uint64_t kNotMoved = ~std::uint64_t{0};
   double value_ = 0.0;
   bool gradient_valid_ = false;

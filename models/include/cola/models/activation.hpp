@@ -39,7 +39,20 @@ void multiply_by_derivative(Activation a, Eigen::MatrixBase<DerivedD>& delta,
                             const Eigen::MatrixBase<DerivedY>& y) {
   using S = typename DerivedD::Scalar;
   switch (a) {
-    case Activation::kRelu: delta = (y.array() > S(0)).select(delta, S(0)); break;
+    case Activation::kRelu:
+      // Not Eigen's select(): Eigen 3.4 evaluates it with a branch per
+      // element, and about half of a ReLU layer's branches mispredict
+      // (measured: 0.65 ms of a 4.4 ms 784-1000-10 gradient). The ternary
+      // in a plain loop is if-converted (-fno-trapping-math) and vectorised.
+      static_assert(int(DerivedD::InnerStrideAtCompileTime) == 1 &&
+                        int(DerivedY::InnerStrideAtCompileTime) == 1,
+                    "column blocks with contiguous columns");
+      for (Eigen::Index c = 0; c < delta.cols(); ++c) {
+        S* d = delta.derived().data() + c * delta.derived().outerStride();
+        const S* v = y.derived().data() + c * y.derived().outerStride();
+        for (Eigen::Index r = 0; r < delta.rows(); ++r) d[r] = v[r] > S(0) ? d[r] : S(0);
+      }
+      break;
     case Activation::kTanh: delta.array() *= S(1) - y.array().square(); break;
     case Activation::kSigmoid: delta.array() *= y.array() * (S(1) - y.array()); break;
     case Activation::kIdentity: break;

@@ -12,6 +12,8 @@
 // buffers.
 #include <Eigen/Core>
 
+#include <string>
+
 namespace cola::models {
 
 template <class S>
@@ -21,6 +23,11 @@ enum class Op { kNone, kTranspose };
 
 // "openblas" or "eigen".
 const char* gemm_backend();
+// The kernel set the products use: OpenBLAS's core name (chosen by OpenBLAS
+// for the CPU, or forced by the environment variable OPENBLAS_CORETYPE:
+// "Haswell" means AVX2 kernels, at most half of an AVX-512 CPU's FMA peak),
+// or "eigen".
+std::string gemm_kernels();
 
 template <class S>
 void gemm(Op op_a, Op op_b, S alpha, const Eigen::Ref<const MatrixX<S>>& a,

@@ -18,6 +18,8 @@
 #include <cola/samplers/sampler.hpp>
 #include <cola/samplers/splitting.hpp>
 
+#include <vector>
+
 namespace cola::samplers {
 
 enum class Parametrisation { kPhysical, kLearningRate };
@@ -53,6 +55,7 @@ class Underdamped final : public Sampler {
 
   UnderdampedOptions options_;
   Splitting splitting_;
+  std::vector<SubstepOp> ops_;  // the splitting's substeps for one attempt
 };
 
 }  // namespace cola::samplers
