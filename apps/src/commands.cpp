@@ -83,7 +83,11 @@ int execute(const Experiment& experiment, std::vector<ChainCheckpoint> starts,
       run_experiment(experiment, std::move(starts), observers, quiet);
   const samplers::RunOptions options = experiment.run_options();
   SummaryInput summary;
-  summary.sampler = experiment.make_sampler(0)->name();
+  {
+    const auto sampler = experiment.make_sampler(0);
+    summary.sampler = sampler->name();
+    summary.sampler_accumulators = sampler->accumulator_names();
+  }
   summary.report = &report;
   summary.warmup = options.thinning.warmup;
   summary.total_steps = options.total_steps;

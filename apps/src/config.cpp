@@ -3,12 +3,14 @@
 #include <cola/apps/config.hpp>
 #include <cola/apps/config_schema.hpp>
 #include <cola/error.hpp>
+#include <cola/samplers/metropolis.hpp>
 #include <cola/samplers/splitting.hpp>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -64,7 +66,9 @@ const Names<SamplerType>& sampler_names() {
   static const Names<SamplerType> n = {
       {"cola-ud", SamplerType::kColaUd}, {"g-baoab", SamplerType::kGBaoab},
       {"cola-od", SamplerType::kColaOd}, {"sgld", SamplerType::kSgld},
-      {"sgd", SamplerType::kSgd},        {"sgd-momentum", SamplerType::kSgdMomentum}};
+      {"sgd", SamplerType::kSgd},        {"sgd-momentum", SamplerType::kSgdMomentum},
+      {"hmc", SamplerType::kHmc},        {"ghmc", SamplerType::kGhmc},
+      {"mala", SamplerType::kMala}};
   return n;
 }
 const Names<InitKind>& init_names() {
@@ -633,6 +637,19 @@ SamplerConfig resolve_sampler(const toml::table* t) {
       s.temperature = r.number("temperature");
       s.splitting = r.string("splitting");
       break;
+    case SamplerType::kHmc:
+    case SamplerType::kGhmc:
+    case SamplerType::kMala:
+      s.step_size = r.number("step_size");
+      s.temperature = r.number("temperature");
+      if (s.type == SamplerType::kGhmc) s.friction = r.number("friction");
+      if (s.type != SamplerType::kMala) s.drift_substeps = r.small_integer("drift_substeps");
+      if (s.type == SamplerType::kHmc) s.leapfrog_steps = r.small_integer("leapfrog_steps");
+      s.reverse_check = r.boolean("reverse_check");
+      s.reverse_tolerance = r.number("reverse_tolerance");
+      s.adapt_step_size = r.boolean("adapt_step_size");
+      s.target_acceptance = r.number("target_acceptance");
+      break;
   }
   if (!s.splitting.empty()) {
     try {
@@ -653,6 +670,18 @@ SamplerConfig resolve_sampler(const toml::table* t) {
   s.solver.orthogonality_max_iterations = v.small_integer("orthogonality_max_iterations");
   s.solver.newton_fallback = v.boolean("newton_fallback");
   s.solver.divergence_factor = v.number("divergence_factor");
+  if (is_exact(s.type) && s.reverse_check) {
+    // The rule is the library's (require_exact); checked here so that the
+    // configuration is refused before anything is built.
+    const double least = samplers::min_reverse_tolerance(s.solver);
+    char bound[32];  // 3 digits: 10 x 1e-11 is 9.999999999999999e-11 in full
+    std::snprintf(bound, sizeof bound, "%.3g", least);
+    if (!(s.reverse_tolerance >= least))
+      fail("sampler.reverse_tolerance = " + number_text(s.reverse_tolerance) +
+           " is out of range: must be >= " + bound + " (" +
+           number_text(samplers::kReverseToleranceFactor) + "x sampler.solver.tolerance = " +
+           number_text(s.solver.tolerance) + ": the reverse move is solved to that tolerance too)");
+  }
   return s;
 }
 
@@ -822,6 +851,11 @@ std::string sampler_value(const SamplerConfig& s, const std::string& key) {
   if (key == "temperature") return format_float(s.temperature);
   if (key == "splitting") return quote(s.splitting);
   if (key == "drift_substeps") return format_integer(s.drift_substeps);
+  if (key == "leapfrog_steps") return format_integer(s.leapfrog_steps);
+  if (key == "reverse_check") return bool_text(s.reverse_check);
+  if (key == "reverse_tolerance") return format_float(s.reverse_tolerance);
+  if (key == "adapt_step_size") return bool_text(s.adapt_step_size);
+  if (key == "target_acceptance") return format_float(s.target_acceptance);
   if (key == "learning_rate") return format_float(s.learning_rate);
   if (key == "momentum") return format_float(s.momentum);
   if (key == "failure_policy") return quote(samplers::to_string(s.failure_policy));
@@ -928,6 +962,10 @@ const char* to_string(Precision precision) {
   return name_of(precision_names(), precision);
 }
 
+bool is_exact(SamplerType type) {
+  return type == SamplerType::kHmc || type == SamplerType::kGhmc || type == SamplerType::kMala;
+}
+
 bool is_underdamped(SamplerType type) {
   return type == SamplerType::kColaUd || type == SamplerType::kGBaoab ||
          type == SamplerType::kSgdMomentum;
@@ -976,7 +1014,9 @@ bool SamplerConfig::operator==(const SamplerConfig& o) const {
          temperature == o.temperature && splitting == o.splitting &&
          drift_substeps == o.drift_substeps && learning_rate == o.learning_rate &&
          momentum == o.momentum && failure_policy == o.failure_policy &&
-         max_halvings == o.max_halvings;
+         max_halvings == o.max_halvings && leapfrog_steps == o.leapfrog_steps &&
+         reverse_check == o.reverse_check && reverse_tolerance == o.reverse_tolerance &&
+         adapt_step_size == o.adapt_step_size && target_acceptance == o.target_acceptance;
 }
 
 bool RunConfig::operator==(const RunConfig& o) const {
@@ -1138,6 +1178,10 @@ ExperimentConfig resolve(const toml::table& root) {
           resolve_constraint(*a->get(i)->as_table(), "constraints[" + std::to_string(i) + "]"));
   c.sampler = resolve_sampler(root["sampler"].as_table());
   c.run = resolve_run(root["run"].as_table());
+  if (c.sampler.adapt_step_size && c.run.warmup == 0)
+    fail(
+        "sampler.adapt_step_size = true needs run.warmup >= 1 (the step size is adapted "
+        "during the warm-up only)");
   if (c.run.epochs > 0 && c.model.type != ModelType::kMlp)
     fail("run.epochs needs a network model (model.type = \"mlp\"); use run.steps");
   c.output = resolve_output(root["output"].as_table());

@@ -3,7 +3,10 @@
 #include <cola/apps/config_schema.hpp>
 #include <cola/apps/presets.hpp>
 #include <cola/samplers/failure_policy.hpp>
+#include <cola/samplers/hamiltonian.hpp>
+#include <cola/samplers/mala.hpp>
 #include <cola/samplers/overdamped.hpp>
+#include <cola/samplers/step_size_adaptation.hpp>
 #include <cola/samplers/underdamped.hpp>
 
 #include <charconv>
@@ -74,6 +77,8 @@ class Key {
 
 const std::vector<std::string> kUnderdampedPhysical = {"cola-ud", "g-baoab"};
 const std::vector<std::string> kOverdamped = {"cola-od", "sgld"};
+const std::vector<std::string> kExact = {"hmc", "ghmc", "mala"};
+const std::vector<std::string> kHamiltonian = {"hmc", "ghmc"};
 const std::vector<std::string> kToyModels = {"von_mises_fisher", "gaussian", "double_well",
                                              "harmonic"};
 
@@ -82,6 +87,9 @@ std::vector<KeySpec> build_schema() {
   const samplers::UnderdampedOptions ud;
   const samplers::OverdampedOptions od;
   const samplers::CommonOptions common;
+  const samplers::HamiltonianOptions hamiltonian;
+  const samplers::MalaOptions mala;
+  const samplers::StepSizeAdaptationOptions adaptation;
   const SolverOptions solver;
   std::vector<KeySpec> s;
   auto add = [&s](const Key& k) { s.push_back(k); };
@@ -373,9 +381,12 @@ std::vector<KeySpec> build_schema() {
   // [sampler]
   add(Key("sampler", "type", VT::kString,
           "Sampler: cola-ud (BAOAB), g-baoab (geodesic BAOAB), cola-od, sgld, sgd or sgd-momentum "
-          "(see samplers/named_samplers.hpp).")
+          "(see samplers/named_samplers.hpp), or an exact (Metropolis-adjusted) one: hmc, ghmc "
+          "(Metropolised CoLA-ud) or mala (Metropolised CoLA-od), see samplers/hamiltonian.hpp "
+          "and samplers/mala.hpp.")
           .value(quote("cola-ud"))
-          .choices({"cola-ud", "g-baoab", "cola-od", "sgld", "sgd", "sgd-momentum"}));
+          .choices({"cola-ud", "g-baoab", "cola-od", "sgld", "sgd", "sgd-momentum", "hmc", "ghmc",
+                    "mala"}));
   add(Key("sampler", "step_size", VT::kFloat, "Step size h.")
           .value(format_float(ud.step_size))
           .above(0)
@@ -384,10 +395,25 @@ std::vector<KeySpec> build_schema() {
           .value(format_float(od.step_size))
           .above(0)
           .types(kOverdamped));
+  add(Key("sampler", "step_size", VT::kFloat,
+          "Step size h of one RATTLE step (the initial value when adapt_step_size = true).")
+          .value(format_float(hamiltonian.step_size))
+          .above(0)
+          .types(kHamiltonian));
+  add(Key("sampler", "step_size", VT::kFloat,
+          "Step size h (the initial value when adapt_step_size = true).")
+          .value(format_float(mala.step_size))
+          .above(0)
+          .types({"mala"}));
   add(Key("sampler", "friction", VT::kFloat, "Friction gamma (per unit time).")
           .value(format_float(ud.friction))
           .at_least(0)
           .types(kUnderdampedPhysical));
+  add(Key("sampler", "friction", VT::kFloat,
+          "Friction gamma: each step keeps a fraction exp(-gamma h) of the momentum.")
+          .value(format_float(ud.friction))
+          .above(0)
+          .types({"ghmc"}));
   add(Key("sampler", "temperature", VT::kFloat,
           "Temperature tau of the target exp(-V/tau); 0 turns the sampler into an optimiser.")
           .value(format_float(ud.temperature))
@@ -398,6 +424,11 @@ std::vector<KeySpec> build_schema() {
           .value(format_float(od.temperature))
           .at_least(0)
           .types(kOverdamped));
+  add(Key("sampler", "temperature", VT::kFloat,
+          "Temperature tau of the target exp(-V/tau) (> 0: an exact sampler samples a law).")
+          .value(format_float(hamiltonian.temperature))
+          .above(0)
+          .types(kExact));
   add(Key("sampler", "temperature", VT::kFloat,
           "Temperature tau: 0 is SGD with momentum; > 0 samples (CoLA-ud in the "
           "learning-rate/momentum parametrisation).")
@@ -419,6 +450,47 @@ std::vector<KeySpec> build_schema() {
           .at_least(1)
           .at_most(10000)
           .types({"g-baoab"}));
+  add(Key("sampler", "drift_substeps", VT::kInteger,
+          "K: every RATTLE step drifts in K geodesic substeps of h/K.")
+          .value(format_integer(hamiltonian.drift_substeps))
+          .at_least(1)
+          .at_most(10000)
+          .types(kHamiltonian));
+  add(Key("sampler", "leapfrog_steps", VT::kInteger,
+          "L: RATTLE steps of one HMC proposal (trajectory length L h).")
+          .value("10")
+          .at_least(1)
+          .at_most(10000)
+          .types({"hmc"}));
+  add(Key("sampler", "reverse_check", VT::kBool,
+          "After every projection of a proposal, run the reverse move and reject the proposal "
+          "unless it returns to the start (without it the chain can be biased).")
+          .value(hamiltonian.reverse.enabled ? "true" : "false")
+          .types(kExact));
+  add(Key("sampler", "reverse_tolerance", VT::kFloat,
+          "The reverse move must return to within this distance (max norm); at least 10x "
+          "sampler.solver.tolerance.")
+          .value(format_float(hamiltonian.reverse.tolerance))
+          .above(0)
+          .types(kExact));
+  add(Key("sampler", "adapt_step_size", VT::kBool,
+          "Adapt step_size during the run.warmup steps by dual averaging to target_acceptance "
+          "(Hoffman and Gelman 2014), then freeze it (sample_stats/step_size records it).")
+          .value(adaptation.enabled ? "true" : "false")
+          .types(kExact));
+  add(Key("sampler", "target_acceptance", VT::kFloat,
+          "Mean acceptance probability the adaptation aims at (0.65: optimal for HMC, Beskos "
+          "et al. 2013).")
+          .value("0.65")
+          .above(0)
+          .below(1)
+          .types({"hmc"}));
+  add(Key("sampler", "target_acceptance", VT::kFloat,
+          "Mean acceptance probability the adaptation aims at.")
+          .value(format_float(adaptation.target_acceptance))
+          .above(0)
+          .below(1)
+          .types({"ghmc", "mala"}));
   add(Key("sampler", "learning_rate", VT::kFloat,
           "Learning rate lr (sgd: h = lr at tau = 0; sgd-momentum: h = sqrt(lr)).")
           .above(0)
@@ -635,7 +707,9 @@ const std::vector<SectionSpec>& config_sections() {
        "constraint on block b creates the block \"b.slack\"."},
       {"sampler", false, true,
        "The sampler (samplers/named_samplers.hpp). Keys that do not apply to the chosen type "
-       "are errors."},
+       "are errors. The exact samplers (hmc, ghmc, mala) accept or reject every proposal, "
+       "which makes them unbiased at any step size; they need the full-batch potential (no "
+       "minibatches) and count their rejections by cause in sample_stats."},
       {"sampler.solver", false, false, "Options of the SHAKE/RATTLE projections (SolverOptions)."},
       {"run", false, false, "Chains, their length, thinning, the seed and the initial point."},
       {"output", false, false, "The trajectory file (HDF5)."},

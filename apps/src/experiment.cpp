@@ -127,6 +127,60 @@ samplers::OverdampedOptions overdamped_options(const SamplerConfig& s) {
   return o;
 }
 
+namespace {
+
+samplers::StepSizeAdaptationOptions adaptation_options(const SamplerConfig& s) {
+  samplers::StepSizeAdaptationOptions a;
+  a.enabled = s.adapt_step_size;
+  a.target_acceptance = s.target_acceptance;
+  return a;
+}
+
+samplers::ReverseCheck reverse_check(const SamplerConfig& s) {
+  samplers::ReverseCheck r;
+  r.enabled = s.reverse_check;
+  r.tolerance = s.reverse_tolerance;
+  return r;
+}
+
+}  // namespace
+
+samplers::HamiltonianOptions hamiltonian_options(const SamplerConfig& s) {
+  samplers::HamiltonianOptions o;
+  switch (s.type) {
+    case SamplerType::kHmc:
+      o = samplers::HamiltonianOptions::hmc(s.step_size, s.leapfrog_steps, s.temperature);
+      break;
+    case SamplerType::kGhmc:
+      o = samplers::HamiltonianOptions::ghmc(s.step_size, s.friction, s.temperature);
+      break;
+    default:
+      throw std::logic_error(std::string("hamiltonian_options: ") + to_string(s.type) +
+                             " is not hmc or ghmc");
+  }
+  o.drift_substeps = s.drift_substeps;
+  o.reverse = reverse_check(s);
+  o.adaptation = adaptation_options(s);
+  o.common.failure_policy = s.failure_policy;
+  o.common.max_halvings = s.max_halvings;
+  o.common.solver = s.solver;
+  return o;
+}
+
+samplers::MalaOptions mala_options(const SamplerConfig& s) {
+  if (s.type != SamplerType::kMala)
+    throw std::logic_error(std::string("mala_options: ") + to_string(s.type) + " is not mala");
+  samplers::MalaOptions o;
+  o.step_size = s.step_size;
+  o.temperature = s.temperature;
+  o.reverse = reverse_check(s);
+  o.adaptation = adaptation_options(s);
+  o.common.failure_policy = s.failure_policy;
+  o.common.max_halvings = s.max_halvings;
+  o.common.solver = s.solver;
+  return o;
+}
+
 Experiment::Experiment(ExperimentConfig config) : config_(std::move(config)) {
   const ModelConfig& m = config_.model;
   steps_ = config_.run.steps;
@@ -171,6 +225,10 @@ Experiment::Experiment(ExperimentConfig config) : config_(std::move(config)) {
   try {
     sampler = make_sampler(0);
   } catch (const ConfigError& e) {
+    // The exact samplers' refusals (require_exact) explain themselves; the
+    // prefix names the key that chose them.
+    if (is_exact(config_.sampler.type))
+      fail("sampler.type = " + quote(to_string(config_.sampler.type)) + ": " + e.what());
     rethrow_with("sampler", e);
   }
   State state = initial_state(0);
@@ -640,6 +698,18 @@ Reference Experiment::observable(const std::string& name) const {
 }
 
 std::unique_ptr<samplers::Sampler> Experiment::make_sampler(std::uint64_t chain) const {
+  if (config_.sampler.type == SamplerType::kMala) {
+    samplers::MalaOptions o = mala_options(config_.sampler);
+    o.common.seed = config_.run.seed;
+    o.common.chain = chain;
+    return std::make_unique<samplers::Mala>(layout_, *potential_, constraints_, o);
+  }
+  if (is_exact(config_.sampler.type)) {
+    samplers::HamiltonianOptions o = hamiltonian_options(config_.sampler);
+    o.common.seed = config_.run.seed;
+    o.common.chain = chain;
+    return std::make_unique<samplers::Hamiltonian>(layout_, *potential_, constraints_, o);
+  }
   if (is_underdamped(config_.sampler.type)) {
     samplers::UnderdampedOptions o = underdamped_options(config_.sampler);
     o.common.seed = config_.run.seed;

@@ -1,6 +1,7 @@
 #include <cola/apps/summary.hpp>
 #include <cola/projection.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -29,6 +30,48 @@ std::string failures_by_cause(const samplers::SamplerStats& s) {
   out += "; steps rejected " + std::to_string(s.rejected) + ", halved " +
          std::to_string(s.halved_steps);
   return out;
+}
+
+// An exact sampler's counters (metropolis_sampler.hpp), summed over the
+// chains: acceptance, rejections by cause, and each chain's step size.
+void print_metropolis(std::FILE* out, const std::vector<std::string>& names,
+                      const samplers::RunReport& r) {
+  auto index = [&](const std::string& name) -> std::ptrdiff_t {
+    const auto it = std::find(names.begin(), names.end(), name);
+    return it == names.end() ? -1 : it - names.begin();
+  };
+  const std::ptrdiff_t proposals = index("metropolis.proposals");
+  if (proposals < 0) return;
+  double sum[6] = {0, 0, 0, 0, 0, 0};  // proposals ... acceptance_sum, in accumulator order
+  double h_min = HUGE_VAL, h_max = -HUGE_VAL;
+  const std::ptrdiff_t step_size = index("step_size");
+  for (const auto& c : r.chains) {
+    const auto& a = c.sampler_accumulators;
+    if (a.size() != names.size()) continue;  // the chain never built its sampler
+    for (std::size_t i = 0; i < 6; ++i) sum[i] += a[static_cast<std::size_t>(proposals) + i];
+    if (step_size >= 0) {
+      h_min = std::min(h_min, a[static_cast<std::size_t>(step_size)]);
+      h_max = std::max(h_max, a[static_cast<std::size_t>(step_size)]);
+    }
+  }
+  const double n = sum[0];
+  std::fprintf(out,
+               "  acceptance    %.4f of %.0f proposals (mean acceptance probability %.4f), "
+               "warm-up included\n",
+               n > 0 ? sum[1] / n : 0.0, n, n > 0 ? sum[5] / n : 0.0);
+  std::fprintf(out,
+               "  rejected      projection failed %.0f, reverse check failed %.0f, "
+               "Metropolis test %.0f\n",
+               sum[2], sum[3], sum[4]);
+  if (step_size >= 0 && h_min <= h_max) {
+    const bool adapted = index("adaptation.iterations") >= 0;
+    if (h_min == h_max)
+      std::fprintf(out, "  step size     %.6g%s\n", h_min,
+                   adapted ? " (adapted in the warm-up, the same in every chain)" : "");
+    else
+      std::fprintf(out, "  step size     %.6g to %.6g over the chains%s\n", h_min, h_max,
+                   adapted ? " (each adapted in its warm-up)" : "");
+  }
 }
 
 void print_network(std::FILE* out, const NetworkSummary& n) {
@@ -114,6 +157,7 @@ void print_summary(std::FILE* out, const SummaryInput& in) {
   std::fprintf(out, "  failures      %s\n", failures_by_cause(total).c_str());
   std::fprintf(out, "  constraints   largest residual %.2e, most projection iterations %d\n",
                total.max_residual, total.max_iterations);
+  print_metropolis(out, in.sampler_accumulators, r);
   if (in.network) print_network(out, *in.network);
   bool biased = false;
   for (const auto& e : in.references) {

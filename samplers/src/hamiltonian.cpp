@@ -22,6 +22,7 @@ HamiltonianOptions HamiltonianOptions::ghmc(double h, double gamma, double tau) 
   o.step_size = h;
   o.leapfrog_steps = 1;
   o.persistence = std::exp(-gamma * h);
+  o.friction = gamma;
   o.temperature = tau;
   return o;
 }
@@ -37,7 +38,8 @@ void HamiltonianOptions::validate() const {
 
 Hamiltonian::Hamiltonian(const ParameterLayout& layout, const Potential& potential,
                          const ConstraintSet& constraints, const HamiltonianOptions& options)
-    : Sampler(layout, potential, constraints, options.common),
+    : MetropolisSampler(layout, potential, constraints, options.common, options.step_size,
+                        options.adaptation),
       options_(options),
       inv_mass_(layout.inverse_mass()),
       reverse_(layout, potential, constraints, options.common.solver, options.common.seed,
@@ -45,6 +47,13 @@ Hamiltonian::Hamiltonian(const ParameterLayout& layout, const Potential& potenti
   options_.validate();
   require_exact(options_.persistence > 0 ? "GHMC" : "HMC", layout, potential, constraints,
                 options_.temperature, options_.reverse, options_.common.solver);
+}
+
+void Hamiltonian::use_step_size(double h) {
+  options_.step_size = h;
+  // The friction, not the persistence, is the physical parameter: the same
+  // formula as ghmc() gives.
+  if (options_.friction > 0) options_.persistence = std::exp(-options_.friction * h);
 }
 
 std::string Hamiltonian::name() const {
@@ -95,7 +104,7 @@ Rejection Hamiltonian::propose(State& state, double h0) {
   const double h1 = stepper_.potential_value() + 0.5 * state.p.dot(inv_mass_.cwiseProduct(state.p));
   last_energy_error_ = h1 - h0;
   const double log_ratio = -last_energy_error_ / options_.temperature;
-  metropolis_.acceptance_sum += std::isnan(log_ratio) ? 0.0 : std::exp(std::min(0.0, log_ratio));
+  set_acceptance(log_ratio);
   return metropolis_accept(log_ratio, options_.common.seed, options_.common.chain, state.step)
              ? Rejection::kNone
              : Rejection::kMetropolis;
@@ -112,8 +121,9 @@ StepOutcome Hamiltonian::attempt(State& state, double /*scale*/, std::uint64_t p
   start_.q = state.q;
   start_.p = state.p;
   stepper_.save_gradient(start_gradient_);
+  begin_proposal(state);
   const Rejection r = propose(state, h0);
-  metropolis_.count(r);
+  finish_proposal(r);
   if (r != Rejection::kNone) {
     // Flip on rejection: with a partial refresh this keeps the chain
     // reversible (the next O step then mostly reverses the direction).

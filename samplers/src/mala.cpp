@@ -13,7 +13,8 @@ void MalaOptions::validate() const {
 
 Mala::Mala(const ParameterLayout& layout, const Potential& potential,
            const ConstraintSet& constraints, const MalaOptions& options)
-    : Sampler(layout, potential, constraints, options.common),
+    : MetropolisSampler(layout, potential, constraints, options.common, options.step_size,
+                        options.adaptation),
       options_(options),
       inv_mass_(layout.inverse_mass()),
       mass_(inv_mass_.cwiseInverse()) {
@@ -69,7 +70,7 @@ Rejection Mala::propose(State& state, std::uint64_t path) {
     return (v - mean).dot(mass_.cwiseProduct(v - mean)) / (4 * tau * h);
   };
   const double log_ratio = -(vy - vx) / tau - energy(v_back_, mean_y_) + energy(v_, mean_x_);
-  metropolis_.acceptance_sum += std::isnan(log_ratio) ? 0.0 : std::exp(std::min(0.0, log_ratio));
+  set_acceptance(log_ratio);
   return metropolis_accept(log_ratio, options_.common.seed, options_.common.chain, state.step)
              ? Rejection::kNone
              : Rejection::kMetropolis;
@@ -78,8 +79,9 @@ Rejection Mala::propose(State& state, std::uint64_t path) {
 StepOutcome Mala::attempt(State& state, double /*scale*/, std::uint64_t path) {
   projection_ = ProjectionResult{};
   x_gradient_.valid = false;
+  begin_proposal(state);
   const Rejection r = propose(state, substream(path, 0));
-  metropolis_.count(r);
+  finish_proposal(r);
   StepOutcome out;
   if (r == Rejection::kNone) {
     out.projection = projection_;

@@ -17,6 +17,10 @@ void MetropolisStats::count(Rejection r) {
   }
 }
 
+double min_reverse_tolerance(const SolverOptions& solver) {
+  return kReverseToleranceFactor * solver.tolerance;
+}
+
 void require_exact(const char* sampler, const ParameterLayout& layout, const Potential& potential,
                    const ConstraintSet& constraints, double temperature,
                    const ReverseCheck& reverse, const SolverOptions& solver) {
@@ -28,7 +32,7 @@ void require_exact(const char* sampler, const ParameterLayout& layout, const Pot
                       "(data.batch_size = 0) or an unadjusted sampler (cola-od, cola-ud)");
   require(std::isfinite(temperature) && temperature > 0,
           who + ": temperature must be finite and > 0 (an exact sampler samples a law)");
-  if (reverse.enabled && !(reverse.tolerance >= 10 * solver.tolerance)) {
+  if (reverse.enabled && !(reverse.tolerance >= min_reverse_tolerance(solver))) {
     std::ostringstream os;
     os << who << ": reverse_tolerance " << reverse.tolerance
        << " must be at least 10x the solver tolerance " << solver.tolerance

@@ -137,10 +137,15 @@ RunDriver::RunDriver(const ParameterLayout& layout, SamplerFactory factory, RunO
   if (options_.recorded_blocks.empty())
     for (Index b = 0; b < layout_.num_blocks(); ++b) options_.recorded_blocks.push_back(b);
   progress_ = std::make_unique<ChainProgress[]>(options_.chains);
+  const std::unique_ptr<Sampler> probe = factory_(options_.first_chain);
+  require(probe != nullptr, "run driver: the sampler factory returned null");
+  sampler_stats_ = probe->stat_specs();
+  sampler_accumulators_ = probe->accumulator_names();
 }
 
 std::vector<StatSpec> RunDriver::all_stat_specs() const {
   std::vector<StatSpec> specs = stat_specs();
+  specs.insert(specs.end(), sampler_stats_.begin(), sampler_stats_.end());
   if (options_.evaluator) {
     const std::vector<StatSpec> extra = options_.evaluator->specs();
     specs.insert(specs.end(), extra.begin(), extra.end());
@@ -154,6 +159,8 @@ RunDescription RunDriver::description() const {
   d.recorded_blocks = options_.recorded_blocks;
   d.stats = all_stat_specs();
   d.accumulators = accumulator_names();
+  d.accumulators.insert(d.accumulators.end(), sampler_accumulators_.begin(),
+                        sampler_accumulators_.end());
   d.num_chains = options_.chains;
   d.first_chain = options_.first_chain;
   d.thinning = options_.thinning;
@@ -166,6 +173,8 @@ void RunDriver::checkpoint(std::uint64_t local, const State& state, const Sample
   c.chain = local;
   c.state = state;
   c.accumulators = to_accumulators(sampler.stats());
+  const std::vector<double> own = sampler.accumulators();
+  c.accumulators.insert(c.accumulators.end(), own.begin(), own.end());
   for (Observer* o : observers_) o->on_checkpoint(c);
 }
 
@@ -186,12 +195,26 @@ ChainReport RunDriver::run_chain(std::uint64_t local, ChainCheckpoint start, int
   try {
     sampler = factory_(report.chain);
     require(sampler != nullptr, "run driver: the sampler factory returned null");
-    if (!start.accumulators.empty()) sampler->restore_stats(from_accumulators(start.accumulators));
+    require(sampler->stat_specs().size() == sampler_stats_.size() &&
+                sampler->accumulator_names() == sampler_accumulators_,
+            "run driver: the sampler of chain " + std::to_string(report.chain) +
+                " records other statistics than the first chain's");
+    if (!start.accumulators.empty()) {
+      // The driver's accumulators, then the sampler's.
+      const std::size_t n = accumulator_names().size();
+      require(start.accumulators.size() == n + sampler_accumulators_.size(),
+              "checkpoint: expected " + std::to_string(n + sampler_accumulators_.size()) +
+                  " accumulators, got " + std::to_string(start.accumulators.size()));
+      const auto split = start.accumulators.begin() + static_cast<std::ptrdiff_t>(n);
+      sampler->restore_stats(from_accumulators({start.accumulators.begin(), split}));
+      sampler->restore_accumulators({split, start.accumulators.end()});
+    }
     sampler->initialise(state);
     have_good_state = true;
     progress.phase.store(ChainProgress::kRunning, std::memory_order_relaxed);
     Stepper& stepper = sampler->stepper();
     const StatsEvaluator* evaluator = options_.evaluator.get();
+    const std::size_t evaluator_column = kNumStats + sampler_stats_.size();
     std::vector<double> row(all_stat_specs().size(), std::numeric_limits<double>::quiet_NaN());
     const bool momentum = state.p.size() > 0;
     while (state.step < options_.total_steps) {
@@ -203,6 +226,7 @@ ChainReport RunDriver::run_chain(std::uint64_t local, ChainCheckpoint start, int
       const StepOutcome out = sampler->step(state);
       const SamplerStats& after = sampler->stats();
       const std::uint64_t s = state.step;
+      if (s <= thin.warmup) sampler->end_warmup_step(state, s == thin.warmup);
       const auto observe_start = profile ? Clock::now() : Clock::time_point{};
       if (s > thin.warmup && (s - thin.warmup) % thin.stats_thin == 0) {
         // The gradient at the new q is the next step's first need (FSAL), so
@@ -218,11 +242,13 @@ ChainReport RunDriver::run_chain(std::uint64_t local, ChainCheckpoint start, int
         row[kHalved] = static_cast<double>(after.halved_steps - before.halved_steps);
         row[kFailedAttempts] =
             static_cast<double>(after.failed_attempts() - before.failed_attempts());
+        sampler->stat_values(state, row.data() + kNumStats);
         if (evaluator != nullptr) {
+          const auto first = row.begin() + static_cast<std::ptrdiff_t>(evaluator_column);
           if (s % evaluator->every() == 0)
-            evaluator->evaluate(report.chain, state, row.data() + kNumStats);
+            evaluator->evaluate(report.chain, state, &*first);
           else
-            std::fill(row.begin() + kNumStats, row.end(), std::numeric_limits<double>::quiet_NaN());
+            std::fill(first, row.end(), std::numeric_limits<double>::quiet_NaN());
         }
         const std::uint64_t k = (s - thin.warmup) / thin.stats_thin - 1;
         for (Observer* o : observers_) o->on_stats(local, k, row.data());
@@ -266,6 +292,7 @@ ChainReport RunDriver::run_chain(std::uint64_t local, ChainCheckpoint start, int
   }
   if (sampler) {
     report.stats = sampler->stats();
+    report.sampler_accumulators = sampler->accumulators();
     // Scale the profiled fractions to the whole chain.
     report.seconds = seconds_since(chain_start);
     const StepTimes& t = sampler->stepper().times();

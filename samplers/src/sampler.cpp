@@ -27,6 +27,11 @@ Sampler::Sampler(const ParameterLayout& layout, const Potential& potential,
               " parameters but the layout has " + std::to_string(layout.size()));
 }
 
+void Sampler::restore_accumulators(const std::vector<double>& values) {
+  require(values.empty(), "checkpoint: " + name() + " keeps no accumulators of its own, got " +
+                              std::to_string(values.size()));
+}
+
 void Sampler::initialise(State& state) {
   const ParameterLayout& layout = stepper_.layout();
   const ConstraintSet& constraints = stepper_.constraints();

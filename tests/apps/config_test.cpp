@@ -3,7 +3,10 @@
 // per validation rule (the messages name the key and what would be valid).
 #include <cola/apps/config.hpp>
 #include <cola/error.hpp>
+#include <cola/samplers/hamiltonian.hpp>
+#include <cola/samplers/mala.hpp>
 #include <cola/samplers/overdamped.hpp>
+#include <cola/samplers/step_size_adaptation.hpp>
 #include <cola/samplers/underdamped.hpp>
 
 #include <catch2/catch.hpp>
@@ -223,7 +226,11 @@ TEST_CASE("config: to_toml round-trips exactly including floats", "[apps][config
   for (const char* sampler :
        {"type = \"cola-ud\"\nsplitting = \"OBABO\"", "type = \"cola-od\"\nstep_size = 0.1",
         "type = \"sgld\"\ntemperature = 0", "type = \"sgd\"\nlearning_rate = 1e-3",
-        "type = \"sgd-momentum\"\nlearning_rate = 0.01\nmomentum = 0.9\ntemperature = 1e-4"})
+        "type = \"sgd-momentum\"\nlearning_rate = 0.01\nmomentum = 0.9\ntemperature = 1e-4",
+        "type = \"hmc\"\nstep_size = 0.30000000000000004\nleapfrog_steps = 7\ndrift_substeps = 2\n"
+        "reverse_tolerance = 3.3e-9\nadapt_step_size = true\ntarget_acceptance = 0.7",
+        "type = \"ghmc\"\nfriction = 0.1\nreverse_check = false\ntemperature = 0.5",
+        "type = \"mala\"\ntarget_acceptance = 0.574"})
     texts.push_back(kMinimal + "[sampler]\n" + sampler + "\n");
   texts.push_back(
       "[model]\ntype = \"von_mises_fisher\"\nshape = [3]\nkappa = 0.1\ndirection = [1, 2, "
@@ -488,4 +495,89 @@ TEST_CASE("config: configuration files are loaded and missing ones are IoErrors"
   CHECK_THROWS_WITH(load_config_file(missing), Contains(missing));
   CHECK_THROWS_AS(load_config_file(dir.string()), IoError);
   fs::remove_all(dir);
+}
+
+TEST_CASE("config: the exact samplers have their keys and defaults", "[apps][config]") {
+  const samplers::HamiltonianOptions h;
+  const samplers::MalaOptions m;
+  const samplers::StepSizeAdaptationOptions a;
+  const ExperimentConfig hmc = with("[sampler]\ntype = \"hmc\"\n");
+  CHECK(hmc.sampler.type == SamplerType::kHmc);
+  CHECK(is_exact(hmc.sampler.type));
+  CHECK_FALSE(is_underdamped(hmc.sampler.type));
+  CHECK(hmc.sampler.step_size == h.step_size);
+  CHECK(hmc.sampler.leapfrog_steps == 10);
+  CHECK(hmc.sampler.drift_substeps == h.drift_substeps);
+  CHECK(hmc.sampler.temperature == h.temperature);
+  CHECK(hmc.sampler.reverse_check == h.reverse.enabled);
+  CHECK(hmc.sampler.reverse_tolerance == h.reverse.tolerance);
+  CHECK(hmc.sampler.adapt_step_size == a.enabled);
+  CHECK(hmc.sampler.target_acceptance == 0.65);
+  CHECK(hmc.sampler.friction == 0);  // not a key of hmc: keeps its initial value
+
+  const ExperimentConfig ghmc = with("[sampler]\ntype = \"ghmc\"\nstep_size = 0.4\n");
+  CHECK(ghmc.sampler.friction == samplers::UnderdampedOptions().friction);
+  CHECK(ghmc.sampler.step_size == 0.4);
+  CHECK(ghmc.sampler.target_acceptance == a.target_acceptance);
+  CHECK(ghmc.sampler.leapfrog_steps == 1);
+
+  const ExperimentConfig mala =
+      with("[sampler]\ntype = \"mala\"\nadapt_step_size = true\n[run]\nwarmup = 10\n");
+  CHECK(mala.sampler.step_size == m.step_size);
+  CHECK(mala.sampler.target_acceptance == a.target_acceptance);
+  CHECK(mala.sampler.adapt_step_size);
+  CHECK(is_exact(mala.sampler.type));
+  CHECK(round_trip(mala) == mala);
+  CHECK_THAT(to_toml(mala), Contains("reverse_tolerance = 1e-08"));
+
+  // reverse_check = false lifts the bound on the tolerance it would use.
+  CHECK_NOTHROW(
+      with("[sampler]\ntype = \"ghmc\"\nreverse_check = false\n"
+           "reverse_tolerance = 1e-12\n"));
+  // Exactly 10x the solver tolerance is enough.
+  CHECK_NOTHROW(
+      with("[sampler]\ntype = \"ghmc\"\nreverse_tolerance = 1e-9\n"
+           "[sampler.solver]\ntolerance = 1e-10\n"));
+}
+
+TEST_CASE("config: bad values of the exact samplers are refused naming the key",
+          "[apps][config][errors]") {
+  CHECK_THROWS_WITH(with("[sampler]\ntype = \"ghmc\"\nreverse_tolerance = 1e-11\n"),
+                    Equals("sampler.reverse_tolerance = 1e-11 is out of range: must be >= 1e-10 "
+                           "(10x sampler.solver.tolerance = 1e-11: the reverse move is solved to "
+                           "that tolerance too)"));
+  CHECK_THROWS_WITH(with("[sampler]\ntype = \"mala\"\n[sampler.solver]\ntolerance = 1e-8\n"),
+                    Contains("sampler.reverse_tolerance = 1e-08 is out of range: must be >= "
+                             "1e-07"));
+  CHECK_THROWS_WITH(with("[sampler]\ntype = \"hmc\"\nreverse_tolerance = 0\n"),
+                    Equals("sampler.reverse_tolerance = 0 is out of range: must be > 0"));
+  CHECK_THROWS_WITH(with("[sampler]\ntype = \"hmc\"\ntemperature = 0\n"),
+                    Equals("sampler.temperature = 0 is out of range: must be > 0"));
+  CHECK_THROWS_WITH(with("[sampler]\ntype = \"hmc\"\nleapfrog_steps = 0\n"),
+                    Contains("sampler.leapfrog_steps = 0 is out of range: must be [1, 10000]"));
+  CHECK_THROWS_WITH(with("[sampler]\ntype = \"ghmc\"\ndrift_substeps = 0\n"),
+                    Contains("sampler.drift_substeps = 0 is out of range"));
+  CHECK_THROWS_WITH(with("[sampler]\ntype = \"ghmc\"\nfriction = 0\n"),
+                    Contains("sampler.friction = 0 is out of range: must be > 0"));
+  for (const char* value : {"0", "1", "1.5"})
+    CHECK_THROWS_WITH(
+        with(std::string("[sampler]\ntype = \"mala\"\ntarget_acceptance = ") + value + "\n"),
+        Contains("sampler.target_acceptance = " + std::string(value) +
+                 " is out of range: must be (0, 1)"));
+  CHECK_THROWS_WITH(with("[sampler]\ntype = \"ghmc\"\nreverse_check = 1\n"),
+                    Contains("sampler.reverse_check: expected a boolean"));
+  CHECK_THROWS_WITH(with("[sampler]\ntype = \"hmc\"\nadapt_step_size = true\n[run]\nwarmup = 0\n"),
+                    Equals("sampler.adapt_step_size = true needs run.warmup >= 1 (the step size "
+                           "is adapted during the warm-up only)"));
+  // Keys of another sampler type.
+  CHECK_THROWS_WITH(with("[sampler]\ntype = \"ghmc\"\nleapfrog_steps = 3\n"),
+                    Contains("sampler.leapfrog_steps is not a key of sampler.type = \"ghmc\""));
+  CHECK_THROWS_WITH(with("[sampler]\ntype = \"hmc\"\nfriction = 1\n"),
+                    Contains("sampler.friction is not a key of sampler.type = \"hmc\""));
+  CHECK_THROWS_WITH(with("[sampler]\ntype = \"mala\"\ndrift_substeps = 2\n"),
+                    Contains("sampler.drift_substeps is not a key of sampler.type = \"mala\""));
+  CHECK_THROWS_WITH(with("[sampler]\ntype = \"cola-ud\"\nreverse_check = false\n"),
+                    Contains("sampler.reverse_check is not a key of sampler.type = \"cola-ud\""));
+  CHECK_THROWS_WITH(with("[sampler]\ntype = \"g-baoab\"\nadapt_step_size = true\n"),
+                    Contains("sampler.adapt_step_size is not a key of sampler.type = \"g-baoab\""));
 }

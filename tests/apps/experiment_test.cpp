@@ -140,6 +140,9 @@ TEST_CASE("experiment: samplers follow the sampler section and the seed and the 
       {"type = \"cola-od\"", "CoLA-od"},
       {"type = \"sgld\"", "CoLA-od"},
       {"type = \"sgd\"\nlearning_rate = 0.1", "CoLA-od"},
+      {"type = \"hmc\"\nleapfrog_steps = 3", "HMC(L=3)"},
+      {"type = \"ghmc\"\nfriction = 2", "GHMC"},
+      {"type = \"mala\"", "MALA"},
   };
   for (const auto& c : cases) {
     INFO(c.sampler);
@@ -273,4 +276,64 @@ TEST_CASE("experiment: bad configurations are refused before anything runs", "[a
   CHECK_THROWS_AS(Experiment(config(kSphere + "[run]\ninit = \"zeros\"\n")), StateError);
   CHECK_THROWS_WITH(Experiment(config(kSphere + "[run]\ninit = \"zeros\"\n")),
                     Contains("run.init = \"zeros\""));
+}
+
+TEST_CASE("experiment: the exact samplers get their options from the sampler section",
+          "[apps][experiment]") {
+  const SamplerConfig hmc =
+      config(kSphere +
+             "[sampler]\ntype = \"hmc\"\nstep_size = 0.2\nleapfrog_steps = 4\n"
+             "drift_substeps = 2\nreverse_tolerance = 1e-7\nadapt_step_size = true\n"
+             "[run]\nwarmup = 5\n")
+          .sampler;
+  const samplers::HamiltonianOptions h = hamiltonian_options(hmc);
+  CHECK(h.step_size == 0.2);
+  CHECK(h.leapfrog_steps == 4);
+  CHECK(h.drift_substeps == 2);
+  CHECK(h.persistence == 0);
+  CHECK(h.reverse.enabled);
+  CHECK(h.reverse.tolerance == 1e-7);
+  CHECK(h.adaptation.enabled);
+  CHECK(h.adaptation.target_acceptance == 0.65);
+  const SamplerConfig ghmc = config(kSphere +
+                                    "[sampler]\ntype = \"ghmc\"\nstep_size = 0.3\nfriction = 2\n"
+                                    "reverse_check = false\n")
+                                 .sampler;
+  const samplers::HamiltonianOptions g = hamiltonian_options(ghmc);
+  const samplers::HamiltonianOptions named = samplers::HamiltonianOptions::ghmc(0.3, 2.0);
+  CHECK(g.persistence == named.persistence);
+  CHECK(g.friction == 2.0);
+  CHECK_FALSE(g.reverse.enabled);
+  CHECK_FALSE(g.adaptation.enabled);
+  const samplers::MalaOptions m =
+      mala_options(config(kSphere + "[sampler]\ntype = \"mala\"\ntemperature = 0.5\n").sampler);
+  CHECK(m.temperature == 0.5);
+  CHECK(m.adaptation.target_acceptance == 0.8);
+  CHECK_THROWS_AS(mala_options(ghmc), std::logic_error);
+  CHECK_THROWS_AS(hamiltonian_options(config(kSphere).sampler), std::logic_error);
+  CHECK_THROWS_AS(underdamped_options(ghmc), std::logic_error);
+}
+
+TEST_CASE("experiment: an exact sampler refuses minibatches before anything runs",
+          "[apps][experiment][errors]") {
+  const std::string network =
+      "[model]\ntype = \"mlp\"\nhidden = [4]\n"
+      "[data]\ntype = \"spiral\"\npoints = 60\ntest_points = 20\n";
+  for (const char* type : {"hmc", "ghmc", "mala"}) {
+    INFO(type);
+    const std::string sampler = std::string("[sampler]\ntype = \"") + type + "\"\n";
+    try {
+      Experiment e(config(network + "batch_size = 10\n" + sampler));
+      FAIL("a minibatch configuration was accepted");
+    } catch (const ConfigError& e) {
+      const std::string what = e.what();
+      // The key that chose the sampler, then the library's reason and the way out.
+      CHECK_THAT(what, Contains(std::string("sampler.type = \"") + type + "\": "));
+      CHECK_THAT(what, Contains("uses minibatches"));
+      CHECK_THAT(what, Contains("data.batch_size = 0"));
+      CHECK(what.find('\n') == std::string::npos);
+    }
+    // The full batch is exact.
+    CHECK_NOTHROW(Experiment(config(network + sampler)));
+  }
 }

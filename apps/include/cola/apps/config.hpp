@@ -42,7 +42,12 @@ enum class ConstraintType { kFixedNorm, kCircle, kOrthogonality, kLinear, kWeigh
 //   sgd           gradient descent: CoLA-od with h = learning_rate, tau = 0
 //   sgd-momentum  PyTorch SGD with momentum: CoLA-ud in the learning-rate/momentum
 //                 parametrisation, splitting OBA (tau > 0 gives the paper's sampler)
-enum class SamplerType { kColaUd, kGBaoab, kColaOd, kSgld, kSgd, kSgdMomentum };
+// and the exact (Metropolis-adjusted) samplers of samplers/hamiltonian.hpp
+// and samplers/mala.hpp:
+//   hmc           constrained HMC: L RATTLE steps, full momentum refresh
+//   ghmc          Metropolised CoLA-ud: partial refresh exp(-gamma h), one RATTLE step
+//   mala          Metropolised CoLA-od (MALA on the manifold)
+enum class SamplerType { kColaUd, kGBaoab, kColaOd, kSgld, kSgd, kSgdMomentum, kHmc, kGhmc, kMala };
 enum class InitKind { kRandom, kZeros };
 enum class Precision { kFloat64, kFloat32 };
 
@@ -54,6 +59,8 @@ const char* to_string(SamplerType type);
 const char* to_string(InitKind kind);
 const char* to_string(Precision precision);
 bool is_underdamped(SamplerType type);
+// hmc, ghmc, mala: Metropolis-adjusted, exact for exp(-V/tau) at any step size.
+bool is_exact(SamplerType type);
 
 // Members are filled by resolve(); the defaults live in the schema
 // (config_schema.hpp). Members that do not apply to the configured type keep
@@ -126,11 +133,17 @@ struct ConstraintConfig {
 
 struct SamplerConfig {
   SamplerType type = SamplerType::kColaUd;
-  double step_size = 0.0;    // cola-ud, g-baoab, cola-od, sgld
-  double friction = 0.0;     // cola-ud, g-baoab
+  double step_size = 0.0;    // cola-ud, g-baoab, cola-od, sgld, hmc, ghmc, mala
+  double friction = 0.0;     // cola-ud, g-baoab, ghmc
   double temperature = 0.0;  // every type but sgd
   std::string splitting;     // cola-ud, sgd-momentum
-  int drift_substeps = 1;    // g-baoab
+  int drift_substeps = 1;    // g-baoab, hmc, ghmc
+  int leapfrog_steps = 1;    // hmc
+  // hmc, ghmc, mala:
+  bool reverse_check = true;
+  double reverse_tolerance = 0;
+  bool adapt_step_size = false;
+  double target_acceptance = 0;
   double learning_rate = 0;  // sgd, sgd-momentum
   double momentum = 0;       // sgd-momentum
   samplers::FailurePolicy failure_policy = samplers::FailurePolicy::kError;

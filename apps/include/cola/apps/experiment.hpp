@@ -10,7 +10,8 @@
 // that the command refuses a bad configuration before it creates any file:
 // block patterns of constraints and of output.record match blocks, sizes
 // agree (linear matrices, tying indices), constraints construct and bind,
-// the sampler options validate (one sampler is built), chain 0's initial
+// the sampler options validate (one sampler is built; an exact sampler
+// refuses a minibatch potential here, with the library's explanation), chain 0's initial
 // state reaches the manifold, and the run options validate. Throws
 // ConfigError (StateError when the initial point cannot be moved onto the
 // manifold), each naming the configuration key.
@@ -30,6 +31,8 @@
 #include <cola/parameter_layout.hpp>
 #include <cola/potential.hpp>
 #include <cola/rng.hpp>
+#include <cola/samplers/hamiltonian.hpp>
+#include <cola/samplers/mala.hpp>
 #include <cola/samplers/overdamped.hpp>
 #include <cola/samplers/run_driver.hpp>
 #include <cola/samplers/sampler.hpp>
@@ -50,9 +53,12 @@ inline constexpr std::uint64_t kInitStep = std::numeric_limits<std::uint64_t>::m
 inline constexpr std::uint64_t kInitStream = 0xFFFF'FFFF'0000'0100ULL;
 
 // Sampler options from the [sampler] section (seed and chain left at 0).
-// Throw std::logic_error for a type of the other family (is_underdamped()).
+// Throw std::logic_error for a type of another family (is_underdamped(),
+// is_exact(): hmc and ghmc are Hamiltonian, mala is Mala).
 samplers::UnderdampedOptions underdamped_options(const SamplerConfig& sampler);
 samplers::OverdampedOptions overdamped_options(const SamplerConfig& sampler);
+samplers::HamiltonianOptions hamiltonian_options(const SamplerConfig& sampler);
+samplers::MalaOptions mala_options(const SamplerConfig& sampler);
 
 class Experiment {
  public:

@@ -1,7 +1,8 @@
 #pragma once
 // The end-of-run summary of `cola run` / `cola resume`: throughput per chain
 // and in total, where the time went, failures by cause, the reference
-// expectations against their exact values, and the file written.
+// expectations against their exact values, and the file written; for the
+// exact samplers, the acceptance, the rejections by cause and the step size.
 #include <cola/apps/reference_estimator.hpp>
 #include <cola/samplers/run_driver.hpp>
 
@@ -41,6 +42,10 @@ struct NetworkSummary {
 struct SummaryInput {
   std::string sampler;  // e.g. "CoLA-ud(BAOAB)"
   const samplers::RunReport* report = nullptr;
+  // Names of ChainReport::sampler_accumulators (RunDriver::
+  // sampler_accumulator_names()): an exact sampler's proposals and
+  // rejections by cause, and its step size, are printed from them.
+  std::vector<std::string> sampler_accumulators;
   std::uint64_t warmup = 0;
   std::uint64_t total_steps = 0;
   std::vector<ReferenceEstimate> references;

@@ -20,8 +20,7 @@
 //
 // Steps: one sampler step = one proposal (L RATTLE steps, 2L with the
 // reverse check); the failure policy is never consulted (see metropolis.hpp).
-#include <cola/samplers/metropolis.hpp>
-#include <cola/samplers/sampler.hpp>
+#include <cola/samplers/metropolis_sampler.hpp>
 
 namespace cola::samplers {
 
@@ -30,8 +29,11 @@ struct HamiltonianOptions {
   int leapfrog_steps = 1;  // L
   int drift_substeps = 1;  // K (geodesic drift substeps)
   double persistence = 0;  // a in [0, 1): 0 is a full refresh (HMC)
+  // gamma of a = exp(-gamma h) (GHMC): when > 0, a follows an adapted h.
+  double friction = 0;
   double temperature = 1.0;
   ReverseCheck reverse;
+  StepSizeAdaptationOptions adaptation;  // during the run driver's warm-up
   CommonOptions common;
 
   // HMC: full refresh, L steps of size h.
@@ -42,12 +44,11 @@ struct HamiltonianOptions {
   void validate() const;
 };
 
-class Hamiltonian final : public Sampler {
+class Hamiltonian final : public MetropolisSampler {
  public:
   Hamiltonian(const ParameterLayout& layout, const Potential& potential,
               const ConstraintSet& constraints, const HamiltonianOptions& options);
   std::string name() const override;
-  const MetropolisStats& metropolis_stats() const { return metropolis_; }
   const HamiltonianOptions& hamiltonian_options() const { return options_; }
   // The energy change of the last proposal (NaN when a projection failed).
   double last_energy_error() const { return last_energy_error_; }
@@ -59,13 +60,13 @@ class Hamiltonian final : public Sampler {
  private:
   StepOutcome attempt(State& state, double scale, std::uint64_t path) override;
   double momentum_temperature() const override { return options_.temperature; }
+  void use_step_size(double h) override;
   // The proposal from `state` (changed in place); the cause if rejected.
   Rejection propose(State& state, double h0);
 
   HamiltonianOptions options_;
   Vector inv_mass_;
   Stepper reverse_;
-  MetropolisStats metropolis_;
   State start_, back_;
   Vector previous_;
   ProjectionResult projection_;  // of the current proposal's forward steps

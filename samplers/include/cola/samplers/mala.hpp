@@ -12,8 +12,7 @@
 // (the reverse check; the equation has other roots). Then
 //   log ratio = -(V(y) - V(x)) / tau - (|v' - mu_y|_M^2 - |v - mu_x|_M^2) / (4 tau h);
 // no Jacobian enters (Zappa et al., section 3). On rejection q stays.
-#include <cola/samplers/metropolis.hpp>
-#include <cola/samplers/sampler.hpp>
+#include <cola/samplers/metropolis_sampler.hpp>
 
 namespace cola::samplers {
 
@@ -21,21 +20,22 @@ struct MalaOptions {
   double step_size = 0.01;
   double temperature = 1.0;
   ReverseCheck reverse;
+  StepSizeAdaptationOptions adaptation;  // during the run driver's warm-up
   CommonOptions common;
   // Throws ConfigError naming the field.
   void validate() const;
 };
 
-class Mala final : public Sampler {
+class Mala final : public MetropolisSampler {
  public:
   Mala(const ParameterLayout& layout, const Potential& potential, const ConstraintSet& constraints,
        const MalaOptions& options);
   std::string name() const override { return "MALA"; }
-  const MetropolisStats& metropolis_stats() const { return metropolis_; }
 
  private:
   StepOutcome attempt(State& state, double scale, std::uint64_t path) override;
   double momentum_temperature() const override { return -1; }
+  void use_step_size(double h) override { options_.step_size = h; }
   Rejection propose(State& state, std::uint64_t path);
   // out <- P_q v (the M-orthogonal projection onto T_q); false if it failed.
   bool tangent(const Vector& q, const Vector& v, Vector& out);
@@ -43,7 +43,6 @@ class Mala final : public Sampler {
   MalaOptions options_;
   Vector inv_mass_, mass_;
   Vector x_, mean_x_, v_, v_back_, mean_y_, scratch_;
-  MetropolisStats metropolis_;
   ProjectionResult projection_;
   Stepper::GradientCache x_gradient_;  // at x, restored on rejection
 };

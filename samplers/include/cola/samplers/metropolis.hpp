@@ -37,6 +37,12 @@ struct ReverseCheck {
   double tolerance = 1e-8;
 };
 
+// The reverse tolerance must be at least this multiple of the solver
+// tolerance: the reverse move is solved to the solver tolerance too, so a
+// tighter check would reject proposals that did return.
+inline constexpr double kReverseToleranceFactor = 10;
+double min_reverse_tolerance(const SolverOptions& solver);
+
 enum class Rejection { kNone = 0, kProjection, kReverse, kMetropolis };
 
 struct MetropolisStats {

@@ -36,8 +36,8 @@ namespace cola::samplers {
 
 // Statistics computed from the state rather than by the sampler (a network's
 // test loss and accuracy), appended after the driver's own sample_stats
-// columns. The driver calls evaluate() on the statistics rows whose step is a
-// multiple of every(); the other rows hold NaN, so that evaluations costing a
+// columns and the sampler's (Sampler::stat_specs). The driver calls evaluate() on the statistics
+// rows whose step is a multiple of every(); the other rows hold NaN, so that evaluations costing a
 // pass over a data set need not run at every row.
 class StatsEvaluator {
  public:
@@ -87,6 +87,9 @@ struct ChainReport {
   std::uint64_t chain = 0;  // global index
   std::uint64_t start_step = 0, end_step = 0;
   SamplerStats stats;
+  // The sampler's own counters at the end (Sampler::accumulators(), named by
+  // RunDriver::sampler_accumulator_names()), e.g. rejections by cause.
+  std::vector<double> sampler_accumulators;
   double seconds = 0;
   TimeSplit time;
   bool completed = false;
@@ -110,6 +113,8 @@ class RunDriver {
   static constexpr std::uint64_t kProfileEvery = 16;
   using SamplerFactory = std::function<std::unique_ptr<Sampler>(std::uint64_t global_chain)>;
 
+  // Calls the factory once (for the first chain) to learn the sampler's own
+  // statistics and accumulators, which are the same for every chain.
   RunDriver(const ParameterLayout& layout, SamplerFactory factory, RunOptions options);
 
   // Observers are told in the order added; they must outlive run().
@@ -126,11 +131,15 @@ class RunDriver {
   RunDescription description() const;
 
   // The driver's own sample_stats columns, in the order of on_stats values
-  // (the evaluator's columns follow them).
+  // (the sampler's and then the evaluator's columns follow them).
   static const std::vector<StatSpec>& stat_specs();
-  // All columns of this run: stat_specs() then the evaluator's.
+  // All columns of this run: stat_specs(), the sampler's, the evaluator's.
   std::vector<StatSpec> all_stat_specs() const;
-  // SamplerStats as the accumulators of a checkpoint, and back.
+  // The sampler's accumulators, after the driver's in a checkpoint.
+  const std::vector<std::string>& sampler_accumulator_names() const {
+    return sampler_accumulators_;
+  }
+  // SamplerStats as the driver's accumulators of a checkpoint, and back.
   static const std::vector<std::string>& accumulator_names();
   static std::vector<double> to_accumulators(const SamplerStats& stats);
   static SamplerStats from_accumulators(const std::vector<double>& values);
@@ -144,6 +153,8 @@ class RunDriver {
   RunOptions options_;
   Vector inverse_mass_;
   std::vector<Observer*> observers_;
+  std::vector<StatSpec> sampler_stats_;
+  std::vector<std::string> sampler_accumulators_;
   std::unique_ptr<ChainProgress[]> progress_;
   std::atomic<bool> stop_{false};
 };

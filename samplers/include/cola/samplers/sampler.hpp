@@ -3,6 +3,7 @@
 // (error / reject / halve) and the counters. A concrete sampler only says how
 // one attempt of one step at step size scale*h is composed from the substeps
 // (lib/substeps.hpp). One Sampler per chain; not thread-safe.
+#include <cola/observer.hpp>
 #include <cola/samplers/failure_policy.hpp>
 #include <cola/substeps.hpp>
 
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace cola::samplers {
 
@@ -62,6 +64,24 @@ class Sampler {
   void restore_stats(const SamplerStats& stats) { stats_ = stats; }
   const CommonOptions& options() const { return options_; }
   Stepper& stepper() { return stepper_; }
+
+  // What a sampler adds to the run driver's records (the unadjusted samplers
+  // add nothing, so their files keep exactly the driver's columns and
+  // accumulators). The lists are the same for every chain of a run.
+  //
+  // Per-step statistics after the driver's own sample_stats columns, and
+  // their values for the step that led to `state` (one per spec).
+  virtual std::vector<StatSpec> stat_specs() const { return {}; }
+  virtual void stat_values(const State& state, double* values) const { (void)state, (void)values; }
+  // Running counters beyond SamplerStats, saved in checkpoints after the
+  // driver's accumulators and restored on resume (values exact as doubles;
+  // restore throws ConfigError for the wrong count).
+  virtual std::vector<std::string> accumulator_names() const { return {}; }
+  virtual std::vector<double> accumulators() const { return {}; }
+  virtual void restore_accumulators(const std::vector<double>& values);
+  // Called by the run driver after every warm-up step (`last`: the final
+  // one), so that a sampler may adapt its step size and freeze it.
+  virtual void end_warmup_step(const State& state, bool last) { (void)state, (void)last; }
 
  protected:
   // One attempt of a whole step with step size scale*h; `path` numbers the
