@@ -52,7 +52,8 @@ struct MetropolisStats {
   void count(Rejection r);
 };
 
-// Throws ConfigError: a stochastic (minibatch) potential, tau <= 0, a reverse
+// Throws ConfigError: a stochastic (minibatch) potential, tau <= 0, an
+// ambient TargetPotential built for another tau, a reverse
 // tolerance below 10x the solver tolerance, or a constraint whose blocks
 // have different masses. `sampler` names the sampler in the message.
 void require_exact(const char* sampler, const ParameterLayout& layout, const Potential& potential,
