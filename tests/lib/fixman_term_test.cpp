@@ -120,8 +120,10 @@ TEST_CASE("Fixman term on an ellipsoid: value in closed form and gradient by dif
   }
 }
 
-TEST_CASE("Fixman term of a two-equation user functor stacked with a circle matches differences",
-          "[fixman]") {
+TEST_CASE(
+    "Fixman term of a two-equation user functor stacked with a coupling functor matches "
+    "differences",
+    "[fixman]") {
   ParameterLayout layout;
   layout.add_block("x", 3, 1, 0.5);
   layout.add_block("y", 1, 1, 0.5);
