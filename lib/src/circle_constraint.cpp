@@ -274,4 +274,29 @@ ProjectionResult CircleConstraint::retract(Vector& q, const SolverOptions& /*opt
       std::isfinite(res) ? ProjectionStatus::kConverged : ProjectionStatus::kNonFinite, 1, res);
 }
 
+void CircleConstraint::second_derivatives(const Vector& /*q*/, ConstMatrixRef directions,
+                                          VectorRef out) const {
+  // Hess g_i = 2 I on the pair (theta_i, xi_i).
+  const Index n = block_infos()[0].size();
+  for (Index i = 0; i < n; ++i) {
+    out[i] = 2 * directions(i, i);
+    out[n + i] = 2 * directions(n + i, i);
+  }
+}
+
+double CircleConstraint::log_det_gram(const Vector& q, double scale, Vector& gradient) const {
+  // Pairs are disjoint: G M^-1 G^T = diag(4 (theta_i^2 + xi_i^2) / m), and
+  // the gradient of log(4 s_i / m) is 2 (theta_i, xi_i) / s_i.
+  const BlockInfo& t = block_infos()[0];
+  const BlockInfo& s = block_infos()[1];
+  const auto theta = q.segment(t.offset, t.size()).array();
+  const auto xi = q.segment(s.offset, s.size()).array();
+  const Eigen::ArrayXd r2 = theta.square() + xi.square();
+  const double log_det = (r2 * (4 / t.mass)).log().sum();
+  if (!std::isfinite(log_det)) return log_det;
+  gradient.segment(t.offset, t.size()).array() += 2 * scale * theta / r2;
+  gradient.segment(s.offset, s.size()).array() += 2 * scale * xi / r2;
+  return log_det;
+}
+
 }  // namespace cola

@@ -2,8 +2,11 @@
 #include <cola/error.hpp>
 #include <cola/numeric.hpp>
 
+#include <Eigen/Cholesky>
+
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace cola {
 
@@ -156,6 +159,44 @@ ProjectionResult Constraint::retract(Vector& q, const SolverOptions& options) co
   newton.kind = SolverKind::kNewton;
   const Vector start = q;
   return generic_project_position(start, q, newton);
+}
+
+void Constraint::second_derivatives(const Vector& /*q*/, ConstMatrixRef /*directions*/,
+                                    VectorRef /*out*/) const {
+  throw ConfigError(describe() +
+                    ": has no second derivatives (needed for the Fixman term of the "
+                    "ambient target measure)");
+}
+
+double Constraint::log_det_gram(const Vector& q, double scale, Vector& gradient) const {
+  return generic_log_det_gram(q, scale, gradient);
+}
+
+double Constraint::generic_log_det_gram(const Vector& q, double scale, Vector& gradient) const {
+  const Index m = num_constraints();
+  Matrix jac(m, num_variables_);
+  jacobian(q, jac);
+  if (!jac.allFinite()) return std::numeric_limits<double>::quiet_NaN();
+  const Vector minv = local_inverse_mass();
+  const Matrix scaled = jac * minv.asDiagonal();  // G M^-1
+  const Eigen::LLT<Matrix> gram(scaled * jac.transpose());
+  if (gram.info() != Eigen::Success) return -std::numeric_limits<double>::infinity();
+  const Matrix& l = gram.matrixLLT();
+  double log_det = 0;
+  for (Index i = 0; i < m; ++i) {
+    // A semi-definite Gram matrix can pass LLT with a zero pivot.
+    if (!(l(i, i) > 0)) return -std::numeric_limits<double>::infinity();
+    log_det += 2 * std::log(l(i, i));
+  }
+  // directions = M^-1 G^T A^-1 = (A^-1 G M^-1)^T (A is symmetric).
+  const Matrix directions = gram.solve(scaled).transpose();
+  Vector local(num_variables_);
+  second_derivatives(q, directions, local);
+  Vector current(num_variables_);
+  gather(gradient, current);
+  current += (2 * scale) * local;
+  scatter(current, gradient);
+  return log_det;
 }
 
 }  // namespace cola

@@ -2,6 +2,8 @@
 #include <cola/numeric.hpp>
 #include <cola/rng.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <sstream>
 
 namespace cola {
@@ -93,6 +95,46 @@ CheckReport check_constraint(const Constraint& c, const Vector& q, const CheckOp
     if (!(worst <= o.jacobian_tolerance * std::max(1.0, inf_norm(jac))))
       fail("Jacobian differs from central differences by " + num(worst) + " in column " +
            std::to_string(worst_col));
+  }
+
+  // Second derivatives (for the Fixman term): the gradient of
+  // q -> trace(G(q) D) for a random D against central differences of the
+  // Jacobian, and log_det_gram (a closed form, if any) against the generic
+  // path.
+  if (c.has_second_derivatives()) {
+    RngStream drng(StreamKey{o.seed, 0, 0, 1, 0});
+    Matrix d(n, m);
+    for (Index j = 0; j < m; ++j)
+      for (Index i = 0; i < n; ++i) d(i, j) = drng.normal();
+    Vector analytic(n);
+    analytic.setConstant(NAN);
+    c.second_derivatives(q, d, analytic);
+    Vector qp = q;
+    Matrix jp(m, n), jm(m, n);
+    double worst = 0;
+    Index col = 0;
+    for (const auto& b : c.block_infos())
+      for (Index i = 0; i < b.size(); ++i, ++col) {
+        const Index at = b.offset + i;
+        const double e = o.finite_difference_step * std::max(1.0, std::abs(q[at]));
+        qp[at] = q[at] + e;
+        c.jacobian(qp, jp);
+        qp[at] = q[at] - e;
+        c.jacobian(qp, jm);
+        qp[at] = q[at];
+        const double fd = (jp - jm).cwiseProduct(d.transpose()).sum() / (2 * e);
+        const double err = std::abs(fd - analytic[col]);
+        if (!(err <= worst)) worst = err;
+      }
+    if (!(worst <= o.jacobian_tolerance * std::max(1.0, inf_norm(analytic))))
+      fail("second_derivatives differ from central differences of the Jacobian by " + num(worst));
+    Vector g1 = Vector::Zero(q.size()), g2 = Vector::Zero(q.size());
+    const double v1 = c.log_det_gram(q, 1.0, g1), v2 = c.generic_log_det_gram(q, 1.0, g2);
+    const double grad_err = inf_norm(Vector(g1 - g2));
+    if (!(std::abs(v1 - v2) <= o.agreement_tolerance * std::max(1.0, std::abs(v2))) ||
+        !(grad_err <= o.agreement_tolerance * std::max(1.0, inf_norm(g2))))
+      fail("log_det_gram disagrees with the generic path: value " + num(v1) + " vs " + num(v2) +
+           ", gradient by " + num(grad_err));
   }
 
   RngStream rng(StreamKey{o.seed, 0, 0, 0, 0});

@@ -146,4 +146,40 @@ ProjectionResult FixedNormConstraint::retract(Vector& q, const SolverOptions& /*
   return make_result(ProjectionStatus::kConverged, 1, res);
 }
 
+void FixedNormConstraint::second_derivatives(const Vector& /*q*/, ConstMatrixRef directions,
+                                             VectorRef out) const {
+  // Hess g_G = 2 I on group G.
+  out.setZero();
+  const Index base = block_infos().front().offset;
+  for (Index i = 0; i < num_constraints(); ++i) {
+    const Group k = group(i);
+    for (Index j = 0; j < k.length; ++j) {
+      const Index at = k.start + j * k.stride - base;
+      out[at] += 2 * directions(at, i);
+    }
+  }
+}
+
+double FixedNormConstraint::log_det_gram(const Vector& q, double scale, Vector& gradient) const {
+  // Groups are disjoint, so G M^-1 G^T = diag(4 |w_G|^2 / m) and
+  // grad log(4 |w_G|^2 / m) = 2 w_G / |w_G|^2. The value is checked first so
+  // that a failure leaves `gradient` unchanged.
+  const double four_over_mass = 4 / block_infos().front().mass;
+  double log_det = 0;
+  for (Index i = 0; i < num_constraints(); ++i) {
+    const Group k = group(i);
+    log_det += std::log(four_over_mass * ConstStridedMap(q.data() + k.start, k.length,
+                                                         Eigen::InnerStride<>(k.stride))
+                                             .squaredNorm());
+  }
+  if (!std::isfinite(log_det)) return log_det;
+  for (Index i = 0; i < num_constraints(); ++i) {
+    const Group k = group(i);
+    const ConstStridedMap w(q.data() + k.start, k.length, Eigen::InnerStride<>(k.stride));
+    StridedMap(gradient.data() + k.start, k.length, Eigen::InnerStride<>(k.stride)) +=
+        (2 * scale / w.squaredNorm()) * w;
+  }
+  return log_det;
+}
+
 }  // namespace cola

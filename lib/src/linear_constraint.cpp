@@ -5,6 +5,8 @@
 #include <Eigen/QR>
 #include <Eigen/SparseQR>
 
+#include <cmath>
+
 namespace cola {
 
 LinearConstraint::LinearConstraint(std::vector<std::string> blocks, Matrix a, Vector c,
@@ -55,10 +57,12 @@ void LinearConstraint::validate_binding() {
     SparseMatrix gram = sparse_a_ * minv_.asDiagonal() * sparse_a_.transpose();
     sparse_gram_.compute(gram);
     require(sparse_gram_.info() == Eigen::Success, describe() + ": A M^-1 A^T is not factorisable");
+    log_det_gram_ = sparse_gram_.vectorD().array().log().sum();
   } else {
     dense_gram_.compute(dense_a_ * minv_.asDiagonal() * dense_a_.transpose());
     require(dense_gram_.info() == Eigen::Success,
             describe() + ": A M^-1 A^T is not positive definite");
+    log_det_gram_ = 2 * dense_gram_.matrixLLT().diagonal().array().log().sum();
   }
 }
 
@@ -128,6 +132,16 @@ ProjectionResult LinearConstraint::project_momentum(const Vector& /*q*/, Vector&
 
 ProjectionResult LinearConstraint::retract(Vector& q, const SolverOptions& options) const {
   return project_position(q, q, options);
+}
+
+void LinearConstraint::second_derivatives(const Vector& /*q*/, ConstMatrixRef /*directions*/,
+                                          VectorRef out) const {
+  out.setZero();
+}
+
+double LinearConstraint::log_det_gram(const Vector& /*q*/, double /*scale*/,
+                                      Vector& /*gradient*/) const {
+  return log_det_gram_;
 }
 
 }  // namespace cola

@@ -246,4 +246,21 @@ ProjectionResult OrthogonalityConstraint::retract(Vector& q, const SolverOptions
   return make_result(ProjectionStatus::kMaxIterations, kPasses, res);
 }
 
+void OrthogonalityConstraint::second_derivatives(const Vector& /*q*/, ConstMatrixRef directions,
+                                                 VectorRef out) const {
+  // Row (i, j) of g is sum_a Q_ai Q_aj, so the gradient of
+  // sum_a (D_ai Q_aj + D_aj Q_ai) is D_ai at Q_aj and D_aj at Q_ai.
+  const BlockInfo& b = block_infos().front();
+  const Index n = tall() ? b.rows : b.cols, k = tall() ? b.cols : b.rows;
+  auto local = [&](Index a, Index c) { return tall() ? a + c * b.rows : c + a * b.rows; };
+  out.setZero();
+  Index row = 0;
+  for (Index j = 0; j < k; ++j)
+    for (Index i = 0; i <= j; ++i, ++row)
+      for (Index a = 0; a < n; ++a) {
+        out[local(a, j)] += directions(local(a, i), row);
+        out[local(a, i)] += directions(local(a, j), row);
+      }
+}
+
 }  // namespace cola

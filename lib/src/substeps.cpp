@@ -71,6 +71,8 @@ StepOutcome Stepper::ensure_gradient(const State& state) {
                        : where.empty()       ? "value"
                                              : "value and gradient";
     out.detail = "potential '" + potential_.name() + "' returned a non-finite " + what + where;
+    const std::string why = potential_.explain_nonfinite(state.q, ctx);
+    if (!why.empty()) out.detail += ": " + why;
     return out;
   }
   gradient_valid_ = true;

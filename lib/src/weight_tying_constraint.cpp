@@ -3,6 +3,7 @@
 #include <cola/weight_tying_constraint.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 namespace cola {
@@ -130,6 +131,25 @@ ProjectionResult WeightTyingConstraint::project_momentum(const Vector& q, Vector
 
 ProjectionResult WeightTyingConstraint::retract(Vector& q, const SolverOptions& options) const {
   return project_position(q, q, options);
+}
+
+void WeightTyingConstraint::second_derivatives(const Vector& /*q*/, ConstMatrixRef /*directions*/,
+                                               VectorRef out) const {
+  out.setZero();
+}
+
+double WeightTyingConstraint::log_det_gram(const Vector& /*q*/, double /*scale*/,
+                                           Vector& /*gradient*/) const {
+  double log_det = 0;
+  for (const auto& s : slots_) {
+    double total = 0;
+    for (const auto& e : s) {
+      total += e.mass;
+      log_det -= std::log(e.mass);
+    }
+    log_det += std::log(total);
+  }
+  return log_det;
 }
 
 }  // namespace cola

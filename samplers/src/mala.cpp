@@ -79,6 +79,11 @@ Rejection Mala::propose(State& state, std::uint64_t path) {
 StepOutcome Mala::attempt(State& state, double /*scale*/, std::uint64_t path) {
   projection_ = ProjectionResult{};
   x_gradient_.valid = false;
+  // A non-finite V at the current point is the failure policy's (as in
+  // GHMC): rejecting every proposal from there would stall the chain
+  // silently. (At a proposed point it is a rejection: probability 0.)
+  const StepOutcome gx = stepper_.ensure_gradient(state);
+  if (!gx.ok()) return gx;
   begin_proposal(state);
   const Rejection r = propose(state, substream(path, 0));
   finish_proposal(r);

@@ -1,6 +1,7 @@
 #include <cola/error.hpp>
 #include <cola/rng.hpp>
 #include <cola/samplers/metropolis.hpp>
+#include <cola/samplers/target_potential.hpp>
 
 #include <cmath>
 #include <sstream>
@@ -32,6 +33,15 @@ void require_exact(const char* sampler, const ParameterLayout& layout, const Pot
                       "(data.batch_size = 0) or an unadjusted sampler (cola-od, cola-ud)");
   require(std::isfinite(temperature) && temperature > 0,
           who + ": temperature must be finite and > 0 (an exact sampler samples a law)");
+  // The Fixman term is scaled by its own tau: a different one would sample
+  // neither target.
+  if (const auto* target = dynamic_cast<const TargetPotential*>(&potential))
+    if (target->measure() == TargetMeasure::kAmbient && target->temperature() != temperature) {
+      std::ostringstream os;
+      os << who << ": the ambient target's Fixman term was built for temperature "
+         << target->temperature() << " but the sampler's temperature is " << temperature;
+      throw ConfigError(os.str());
+    }
   if (reverse.enabled && !(reverse.tolerance >= min_reverse_tolerance(solver))) {
     std::ostringstream os;
     os << who << ": reverse_tolerance " << reverse.tolerance

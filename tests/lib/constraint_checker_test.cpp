@@ -257,6 +257,38 @@ TEST_CASE("checker FAILS on a functor with the wrong Jacobian sign", "[checker][
   CHECK_THAT(rep.summary(), Contains("'broken_ellipsoid'") && Contains("central differences"));
 }
 
+// The ellipsoid with its second derivatives 2 D / a^2; curvature_scale != 1
+// is a deliberate bug.
+struct CurvedEllipsoid : Ellipsoid {
+  double curvature_scale = 1.0;
+  void second_derivatives(const ConstRef& /*x*/, const Eigen::Ref<const Eigen::MatrixXd>& d,
+                          GRef out) const {
+    out = curvature_scale * 2 * d.col(0).cwiseQuotient(a.cwiseProduct(a));
+  }
+};
+
+TEST_CASE("checker checks second derivatives against differences of the Jacobian",
+          "[checker][fails]") {
+  ParameterLayout layout;
+  layout.add_block("u", 3, 1, 2.0);
+  Vector a(3);
+  a << 1.0, 2.0, 0.5;
+  CurvedEllipsoid good;
+  good.a = a;
+  auto c = cola::make_constraint("curved", {"u"}, good);
+  auto b = bind_and_retract(layout, {c}, 17);
+  REQUIRE(c->has_second_derivatives());
+  require_ok(*c, b->q);
+  ParameterLayout layout2 = b->layout;
+  CurvedEllipsoid bad = good;
+  bad.curvature_scale = 1.01;
+  auto broken = cola::make_constraint("bad_curvature", {"u"}, bad);
+  broken->bind(layout2);
+  const CheckReport rep = check_constraint(*broken, b->q);
+  CHECK_FALSE(rep.ok());
+  CHECK_THAT(rep.summary(), Contains("'bad_curvature'") && Contains("second_derivatives"));
+}
+
 TEST_CASE("checker FAILS on a point off the manifold", "[checker][fails]") {
   ParameterLayout layout;
   layout.add_block("w", 5, 3);

@@ -31,6 +31,10 @@ class CircleConstraint final : public Constraint {
   void sparse_jacobian(const Vector& q, SparseMatrix& jac) const override;
   double velocity_residual(const Vector& q, const Vector& p) const override;
   bool has_closed_form() const override { return true; }
+  bool has_second_derivatives() const override { return true; }
+  void second_derivatives(const Vector& q, ConstMatrixRef directions, VectorRef out) const override;
+  // Closed form: G M^-1 G^T is diagonal, 4 (theta_i^2 + xi_i^2) / m per pair.
+  double log_det_gram(const Vector& q, double scale, Vector& gradient) const override;
   ProjectionResult project_position(const Vector& q_old, Vector& q,
                                     const SolverOptions& options) const override;
   ProjectionResult project_momentum(const Vector& q, Vector& p) const override;

@@ -11,8 +11,12 @@
 //  - RATTLE: p <- p - G^T (G M^-1 G^T)^-1 G M^-1 p at the current q;
 //  - the drift substep A (q~ = q + h M^-1 p, SHAKE, p = M (q_new - q_old)/h,
 //    RATTLE), which a built-in may fuse into one pass over memory or replace
-//    by its exact geodesic flow.
-// Every call returns a ProjectionResult; nothing throws once bound.
+//    by its exact geodesic flow;
+//  - optionally, second derivatives of g and log det(G M^-1 G^T) with its
+//    gradient, for the Fixman term of the ambient target measure
+//    (fixman_term.hpp). A constraint without second derivatives says so
+//    (has_second_derivatives() is false) and that target is refused.
+// Every projection returns a ProjectionResult; nothing throws once bound.
 //
 // Thread safety: const member functions may be called concurrently on
 // distinct state vectors. The mass is the per-block scalar of the layout.
@@ -96,6 +100,28 @@ class Constraint {
   // Whether project_position/project_momentum are closed forms (the checker
   // compares them with the generic solver).
   virtual bool has_closed_form() const { return false; }
+
+  // Whether second_derivatives() and log_det_gram() are available. False by
+  // default: a user constraint gives only g and G, and guessing its
+  // curvature (finite differences of G) would hide the error in the target.
+  virtual bool has_second_derivatives() const { return false; }
+  // out = sum_i Hess g_i(q) d_i, with d_i column i of `directions`
+  // (num_variables() x m, local coordinates): the gradient of
+  // q -> trace(G(q) D) at fixed D. Throws ConfigError when
+  // has_second_derivatives() is false (the default).
+  virtual void second_derivatives(const Vector& q, ConstMatrixRef directions, VectorRef out) const;
+  // log det(G M^-1 G^T) at q, and scale * its gradient added into `gradient`
+  // (full coordinates). Non-finite (-inf: singular, NaN: non-finite G) when
+  // the Gram matrix is not positive definite, and then `gradient` is left
+  // unchanged. The default is generic_log_det_gram(); built-ins override it
+  // with closed forms. Requires has_second_derivatives().
+  virtual double log_det_gram(const Vector& q, double scale, Vector& gradient) const;
+  // From the dense Jacobian and second_derivatives(), with
+  //   d log det(A) = trace(A^-1 dA),  A = G M^-1 G^T,
+  //   grad log det(A) = 2 sum_i Hess g_i(q) (M^-1 G^T A^-1)_i
+  // (column i), so O(m^2 n + m^3) time and O(mn) memory: for small
+  // constraints; the checker compares closed forms with it.
+  double generic_log_det_gram(const Vector& q, double scale, Vector& gradient) const;
 
   // The generic solvers, also callable on constraints that override the
   // virtual versions (the checker compares the two).

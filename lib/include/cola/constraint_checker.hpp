@@ -6,6 +6,8 @@
 //    Jacobian is m x n and the sparse one equals it;
 //  - finiteness of g and G, and that q is on the manifold;
 //  - the Jacobian against central differences;
+//  - when it has second derivatives: them against central differences of
+//    the Jacobian, and log_det_gram against the generic path;
 //  - momentum projection: the projected momentum is tangent and agrees with
 //    the generic RATTLE solve;
 //  - position projection: from random nearby points, the constraint's SHAKE

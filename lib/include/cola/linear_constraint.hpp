@@ -30,6 +30,11 @@ class LinearConstraint final : public Constraint {
   void sparse_jacobian(const Vector& q, SparseMatrix& jac) const override;
   double velocity_residual(const Vector& q, const Vector& p) const override;
   bool has_closed_form() const override { return true; }
+  // g is affine: no curvature, and log det(A M^-1 A^T) is the constant
+  // factorised at bind time (its gradient is zero).
+  bool has_second_derivatives() const override { return true; }
+  void second_derivatives(const Vector& q, ConstMatrixRef directions, VectorRef out) const override;
+  double log_det_gram(const Vector& q, double scale, Vector& gradient) const override;
   ProjectionResult project_position(const Vector& q_old, Vector& q,
                                     const SolverOptions& options) const override;
   ProjectionResult project_momentum(const Vector& q, Vector& p) const override;
@@ -48,6 +53,7 @@ class LinearConstraint final : public Constraint {
   Vector minv_;
   Eigen::LLT<Matrix> dense_gram_;
   Eigen::SimplicialLDLT<SparseMatrix> sparse_gram_;
+  double log_det_gram_ = 0;  // log det(A M^-1 A^T), from the factorisation
 };
 
 }  // namespace cola

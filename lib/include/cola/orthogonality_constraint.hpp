@@ -30,6 +30,12 @@ class OrthogonalityConstraint final : public Constraint {
   double residual(const Vector& q) const override;
   double velocity_residual(const Vector& q, const Vector& p) const override;
   bool has_closed_form() const override { return true; }
+  // Exact second derivatives; log det(G M^-1 G^T) takes the generic dense
+  // path (O(k^6 + k^4 n)), and is constant on the Stiefel manifold anyway
+  // (O(n) acts transitively and leaves g invariant), so there both target
+  // measures coincide.
+  bool has_second_derivatives() const override { return true; }
+  void second_derivatives(const Vector& q, ConstMatrixRef directions, VectorRef out) const override;
   ProjectionResult project_position(const Vector& q_old, Vector& q,
                                     const SolverOptions& options) const override;
   ProjectionResult project_momentum(const Vector& q, Vector& p) const override;

@@ -35,6 +35,13 @@ class Potential {
   // a sampler is built, never inside the step loop).
   virtual Index dimension() const { return -1; }
   virtual std::string name() const = 0;
+  // Why value_and_gradient(q, ., ctx) was not finite (which term, which
+  // constraint), appended to the stepper's message; called only after such a
+  // failure, so it may be slow. The default adds nothing.
+  virtual std::string explain_nonfinite(const Vector& /*q*/,
+                                        const PotentialContext& /*ctx*/) const {
+    return {};
+  }
 };
 
 }  // namespace cola

@@ -28,6 +28,11 @@ class WeightTyingConstraint final : public Constraint {
   void sparse_jacobian(const Vector& q, SparseMatrix& jac) const override;
   double velocity_residual(const Vector& q, const Vector& p) const override;
   bool has_closed_form() const override { return true; }
+  // g is linear: no curvature; per group of masses m_e, by the matrix
+  // determinant lemma det(G M^-1 G^T) = (sum_e m_e) / prod_e m_e, a constant.
+  bool has_second_derivatives() const override { return true; }
+  void second_derivatives(const Vector& q, ConstMatrixRef directions, VectorRef out) const override;
+  double log_det_gram(const Vector& q, double scale, Vector& gradient) const override;
   ProjectionResult project_position(const Vector& q_old, Vector& q,
                                     const SolverOptions& options) const override;
   ProjectionResult project_momentum(const Vector& q, Vector& p) const override;

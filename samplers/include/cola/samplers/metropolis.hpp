@@ -6,7 +6,8 @@
 //
 // Exactness (DESIGN §1): these samplers leave exp(-V/tau) times the surface
 // (Hausdorff) measure of {g = 0} invariant, up to the solver tolerances,
-// at any step size, because every proposal is
+// at any step size (for the ambient law conditioned on g = 0 instead, give
+// them a TargetPotential: target_potential.hpp), because every proposal is
 //   - volume preserving and reversible: RATTLE (Hamiltonian) or the
 //     tangent-step-then-project map with its proposal density (MALA,
 //     Zappa, Holmes-Cerfon, Goodman 2018), and
@@ -58,7 +59,8 @@ struct MetropolisStats {
   void count(Rejection r);
 };
 
-// Throws ConfigError: a stochastic (minibatch) potential, tau <= 0, a reverse
+// Throws ConfigError: a stochastic (minibatch) potential, tau <= 0, an
+// ambient TargetPotential built for another tau, a reverse
 // tolerance below 10x the solver tolerance, or a constraint whose blocks
 // have different masses. `sampler` names the sampler in the message.
 void require_exact(const char* sampler, const ParameterLayout& layout, const Potential& potential,
