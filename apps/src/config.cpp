@@ -651,6 +651,14 @@ SamplerConfig resolve_sampler(const toml::table* t) {
       s.target_acceptance = r.number("target_acceptance");
       break;
   }
+  if (s.type != SamplerType::kSgd && s.type != SamplerType::kSgdMomentum) {
+    const std::string measure = r.string("target_measure");
+    try {
+      s.target_measure = samplers::parse_target_measure(measure);
+    } catch (const ConfigError& e) {
+      fail("sampler.target_measure = " + quote(measure) + ": " + e.what());
+    }
+  }
   if (!s.splitting.empty()) {
     try {
       samplers::parse_splitting(s.splitting, s.drift_substeps);
@@ -856,6 +864,7 @@ std::string sampler_value(const SamplerConfig& s, const std::string& key) {
   if (key == "reverse_tolerance") return format_float(s.reverse_tolerance);
   if (key == "adapt_step_size") return bool_text(s.adapt_step_size);
   if (key == "target_acceptance") return format_float(s.target_acceptance);
+  if (key == "target_measure") return quote(samplers::to_string(s.target_measure));
   if (key == "learning_rate") return format_float(s.learning_rate);
   if (key == "momentum") return format_float(s.momentum);
   if (key == "failure_policy") return quote(samplers::to_string(s.failure_policy));
@@ -1016,7 +1025,8 @@ bool SamplerConfig::operator==(const SamplerConfig& o) const {
          momentum == o.momentum && failure_policy == o.failure_policy &&
          max_halvings == o.max_halvings && leapfrog_steps == o.leapfrog_steps &&
          reverse_check == o.reverse_check && reverse_tolerance == o.reverse_tolerance &&
-         adapt_step_size == o.adapt_step_size && target_acceptance == o.target_acceptance;
+         adapt_step_size == o.adapt_step_size && target_acceptance == o.target_acceptance &&
+         target_measure == o.target_measure;
 }
 
 bool RunConfig::operator==(const RunConfig& o) const {

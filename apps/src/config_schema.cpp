@@ -7,6 +7,7 @@
 #include <cola/samplers/mala.hpp>
 #include <cola/samplers/overdamped.hpp>
 #include <cola/samplers/step_size_adaptation.hpp>
+#include <cola/samplers/target_potential.hpp>
 #include <cola/samplers/underdamped.hpp>
 
 #include <charconv>
@@ -499,6 +500,14 @@ std::vector<KeySpec> build_schema() {
           .at_least(0)
           .below(1)
           .types({"sgd-momentum"}));
+  add(Key("sampler", "target_measure", VT::kString,
+          "The law sampled on the constraint surface: \"hausdorff\", exp(-V/tau) times the "
+          "surface measure, or \"ambient\", exp(-V/tau) dq conditioned on g = 0 (adds the "
+          "Fixman term (tau/2) log det(G M^-1 G^T) to V; the same law for spheres, circles, "
+          "Stiefel and linear constraints).")
+          .value(quote(samplers::to_string(samplers::TargetMeasure::kHausdorff)))
+          .choices({"hausdorff", "ambient"})
+          .types({"cola-ud", "g-baoab", "cola-od", "sgld", "hmc", "ghmc", "mala"}));
   add(Key("sampler", "failure_policy", VT::kString,
           "A failed step (projection not converged, NaN/Inf): stop with an error, reject it, or "
           "retry with halved steps.")

@@ -12,6 +12,7 @@
 #include <cola/models/linear_tilt.hpp>
 #include <cola/orthogonality_constraint.hpp>
 #include <cola/samplers/named_samplers.hpp>
+#include <cola/samplers/target_potential.hpp>
 #include <cola/weight_tying_constraint.hpp>
 
 #include <algorithm>
@@ -198,6 +199,16 @@ Experiment::Experiment(ExperimentConfig config) : config_(std::move(config)) {
     build_network_potential();
   else
     build_potential();
+  if (config_.sampler.target_measure == samplers::TargetMeasure::kAmbient) {
+    model_potential_ = std::move(potential_);
+    try {
+      potential_ = std::make_unique<samplers::TargetPotential>(*model_potential_, constraints_,
+                                                               samplers::TargetMeasure::kAmbient,
+                                                               target_temperature(config_.sampler));
+    } catch (const ConfigError& e) {
+      fail(std::string("sampler.target_measure = \"ambient\": ") + e.what());
+    }
+  }
 
   for (const auto& pattern : config_.output.record) {
     const std::vector<Index> matched = layout_.match(pattern);

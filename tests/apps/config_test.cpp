@@ -230,7 +230,8 @@ TEST_CASE("config: to_toml round-trips exactly including floats", "[apps][config
         "type = \"hmc\"\nstep_size = 0.30000000000000004\nleapfrog_steps = 7\ndrift_substeps = 2\n"
         "reverse_tolerance = 3.3e-9\nadapt_step_size = true\ntarget_acceptance = 0.7",
         "type = \"ghmc\"\nfriction = 0.1\nreverse_check = false\ntemperature = 0.5",
-        "type = \"mala\"\ntarget_acceptance = 0.574"})
+        "type = \"mala\"\ntarget_acceptance = 0.574",
+        "type = \"cola-od\"\ntarget_measure = \"ambient\""})
     texts.push_back(kMinimal + "[sampler]\n" + sampler + "\n");
   texts.push_back(
       "[model]\ntype = \"von_mises_fisher\"\nshape = [3]\nkappa = 0.1\ndirection = [1, 2, "

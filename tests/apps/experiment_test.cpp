@@ -6,6 +6,7 @@
 #include <cola/apps/experiment.hpp>
 #include <cola/circle_constraint.hpp>
 #include <cola/error.hpp>
+#include <cola/fixman_term.hpp>
 #include <cola/models/linear_tilt.hpp>
 #include <cola/samplers/named_samplers.hpp>
 
@@ -336,4 +337,37 @@ TEST_CASE("experiment: an exact sampler refuses minibatches before anything runs
     // The full batch is exact.
     CHECK_NOTHROW(Experiment(config(network + sampler)));
   }
+}
+
+TEST_CASE("experiment: sampler.target_measure = ambient adds the Fixman term to V",
+          "[apps][experiment]") {
+  const std::string sampler = "[sampler]\ntype = \"ghmc\"\ntemperature = 0.5\n";
+  Experiment hausdorff(config(kSphere + sampler));
+  Experiment ambient(config(kSphere + sampler + "target_measure = \"ambient\"\n"));
+  const State s = hausdorff.initial_state(0);
+  Vector g0(s.q.size()), g1(s.q.size()), term = Vector::Zero(s.q.size());
+  const double v0 = hausdorff.potential().value_and_gradient(s.q, g0, {});
+  const double v1 = ambient.potential().value_and_gradient(s.q, g1, {});
+  // V_F = V + (tau/2) log det(G M^-1 G^T); on |x| = 1 with unit mass
+  // G M^-1 G^T = 4 |x|^2 = 4, and grad log det = 2 x / |x|^2.
+  const FixmanTerm fixman(hausdorff.constraints());
+  const double log_det = fixman.log_det_gram(s.q, 0.25, term);
+  CHECK(log_det == Approx(std::log(4.0)).epsilon(1e-12));
+  CHECK(v1 - v0 == Approx(0.25 * log_det).epsilon(1e-12));
+  CHECK((g1 - g0 - term).cwiseAbs().maxCoeff() < 1e-12);
+  CHECK((term - 0.5 * s.q).cwiseAbs().maxCoeff() < 1e-12);
+  CHECK(ambient.potential().name() != hausdorff.potential().name());
+  // The sampler runs on V_F.
+  CHECK_NOTHROW(ambient.make_sampler(0));
+}
+
+TEST_CASE("experiment: a bad target_measure is refused naming the key and the valid names",
+          "[apps][experiment][errors]") {
+  CHECK_THROWS_WITH(config(kSphere + "[sampler]\ntarget_measure = \"conditioned\"\n"),
+                    Contains("sampler.target_measure = \"conditioned\"") &&
+                        Contains("\"hausdorff\", \"ambient\""));
+  // Not a key of the optimisers.
+  CHECK_THROWS_WITH(config(kSphere + "[sampler]\ntype = \"sgd\"\nlearning_rate = 0.1\n"
+                                     "target_measure = \"ambient\"\n"),
+                    Contains("sampler.target_measure is not a key of sampler.type = \"sgd\""));
 }

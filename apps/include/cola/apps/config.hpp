@@ -20,6 +20,7 @@
 #include <cola/fixed_norm_constraint.hpp>
 #include <cola/projection.hpp>
 #include <cola/samplers/failure_policy.hpp>
+#include <cola/samplers/target_potential.hpp>
 #include <cola/types.hpp>
 
 #include <toml++/toml.h>
@@ -144,6 +145,8 @@ struct SamplerConfig {
   double reverse_tolerance = 0;
   bool adapt_step_size = false;
   double target_acceptance = 0;
+  // cola-ud, g-baoab, cola-od, sgld, hmc, ghmc, mala:
+  samplers::TargetMeasure target_measure = samplers::TargetMeasure::kHausdorff;
   double learning_rate = 0;  // sgd, sgd-momentum
   double momentum = 0;       // sgd-momentum
   samplers::FailurePolicy failure_policy = samplers::FailurePolicy::kError;

@@ -119,6 +119,9 @@ class Experiment {
   ParameterLayout layout_;
   Index model_block_ = 0;
   ConstraintSet constraints_;
+  // V as the model defines it, when potential_ wraps it (sampler.target_measure
+  // = "ambient": potential_ is V plus the Fixman term).
+  std::unique_ptr<Potential> model_potential_;
   std::unique_ptr<Potential> potential_;
   NetworkData data_;
   std::unique_ptr<models::Mlp> mlp_;
