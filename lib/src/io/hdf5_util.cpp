@@ -298,6 +298,40 @@ Handle latest_format_fapl(const Hdf5File& file) {
   return fapl;
 }
 
+Handle open_read_only(const Hdf5File& file, bool* swmr) {
+  constexpr unsigned kSwmrReadAttempts = 24;
+  // SWMR reading follows a live writer and opens the file of a killed one.
+  // Files not written in SWMR mode need the plain open, and if their writer
+  // died before closing them, an open that ignores the "open for writing"
+  // mark (read-only, so the mark stays; see detail::open_for_update).
+  // A SWMR reader retries a metadata block whose checksum fails (the writer
+  // may be rewriting it), sleeping 1 ns, 2 ns, 4 ns, ...: HDF5's default of
+  // 100 attempts turns a block that is really damaged into a hang of years.
+  // 24 attempts wait about 17 ms in total.
+  Handle swmr_fapl = file.own(H5Pcreate(H5P_FILE_ACCESS), "opening for reading");
+  file.check_status(H5Pset_metadata_read_attempts(swmr_fapl.get(), kSwmrReadAttempts),
+                    "opening for reading");
+  hid_t id = H5Fopen(file.path().c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, swmr_fapl.get());
+  if (swmr != nullptr) *swmr = id >= 0;
+  if (id < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    id = H5Fopen(file.path().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  }
+  if (id < 0) {
+    const std::string first_error = detail::hdf5_error_detail();
+    Handle fapl = file.own(H5Pcreate(H5P_FILE_ACCESS), "opening for reading");
+    hbool_t yes = true;
+    if (H5Pset(fapl.get(), "clear_status_flags", &yes) >= 0 &&
+        H5Pset(fapl.get(), "skip_eof_check", &yes) >= 0)
+      id = H5Fopen(file.path().c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (id < 0) {
+      H5Eclear2(H5E_DEFAULT);
+      throw IoError(file.path() + ": opening for reading: " + first_error);
+    }
+  }
+  return Handle(id);
+}
+
 Handle open_for_update(const Hdf5File& file) {
   Handle fapl = latest_format_fapl(file);
   hid_t id = H5Fopen(file.path().c_str(), H5F_ACC_RDWR, fapl.get());

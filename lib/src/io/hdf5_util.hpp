@@ -122,6 +122,10 @@ std::string utc_now();
 // end of the file plus kCrashMargin.
 inline constexpr hsize_t kCrashMargin = hsize_t{1} << 20;
 Handle open_for_update(const Hdf5File& file);
+// Opens the file read-only, also one a writer is still writing (SWMR) or
+// died writing (its "open for writing" mark is ignored, not cleared);
+// *swmr (optional) says whether SWMR reading was used. IoError otherwise.
+Handle open_read_only(const Hdf5File& file, bool* swmr = nullptr);
 
 // File access properties of every cola trajectory: the latest format (SWMR
 // needs it).

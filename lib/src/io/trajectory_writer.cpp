@@ -235,6 +235,8 @@ struct TrajectoryWriter::Impl {
   void describe(const RunDescription& run);
   void create_file();
   void open_for_resume(const RunDescription& run);
+  // Throws ConfigError naming every difference between the run and the file.
+  void check_resumable(const RunDescription& run);
   void open_datasets(hid_t root);
   template <class StepOf>
   std::uint64_t align_extents(std::vector<Handle>& data, Handle& scale, const std::string& group,
@@ -790,9 +792,9 @@ std::uint64_t TrajectoryWriter::Impl::align_extents(std::vector<Handle>& data, H
   return n;
 }
 
-void TrajectoryWriter::Impl::open_for_resume(const RunDescription& run) {
-  h5 = detail::open_for_update(file);
-  const hid_t root = h5.get();
+void TrajectoryWriter::Impl::check_resumable(const RunDescription& run) {
+  Handle ro = detail::open_read_only(file);
+  const hid_t root = ro.get();
   Handle cola = file.own(H5Gopen2(root, "cola", H5P_DEFAULT), "opening group 'cola'");
   const hid_t c = cola.get();
 
@@ -861,7 +863,18 @@ void TrajectoryWriter::Impl::open_for_resume(const RunDescription& run) {
     for (std::size_t i = 0; i < diffs.size(); ++i) message += (i ? "; " : "") + diffs[i];
     throw ConfigError(message);
   }
+}
 
+void TrajectoryWriter::Impl::open_for_resume(const RunDescription& run) {
+  // The run is compared with the file on a read-only handle: a run that does
+  // not match leaves the file's bytes as they were (an open for update may
+  // rewrite the superblock, and after a killed writer moves the end of
+  // allocation).
+  check_resumable(run);
+  h5 = detail::open_for_update(file);
+  const hid_t root = h5.get();
+  Handle cola = file.own(H5Gopen2(root, "cola", H5P_DEFAULT), "opening group 'cola'");
+  const hid_t c = cola.get();
   // The file's storage choices.
   float32 = file.read_string_attribute(c, "precision") == "float32";
   chunk_draws = static_cast<std::uint64_t>(file.read_int_attribute(c, "chunk_draws"));
