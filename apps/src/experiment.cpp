@@ -82,6 +82,13 @@ double mean_cosine(Index d, double k) {
   return models::LinearTilt::vmf_mean_cosine(d, k);
 }
 
+// The options every sampler type shares.
+void set_common(samplers::CommonOptions& common, const SamplerConfig& s) {
+  common.failure_policy = s.failure_policy;
+  common.max_halvings = s.max_halvings;
+  common.solver = s.solver;
+}
+
 }  // namespace
 
 samplers::UnderdampedOptions underdamped_options(const SamplerConfig& s) {
@@ -103,9 +110,7 @@ samplers::UnderdampedOptions underdamped_options(const SamplerConfig& s) {
       throw std::logic_error(std::string("underdamped_options: ") + to_string(s.type) +
                              " is an overdamped sampler");
   }
-  o.common.failure_policy = s.failure_policy;
-  o.common.max_halvings = s.max_halvings;
-  o.common.solver = s.solver;
+  set_common(o.common, s);
   return o;
 }
 
@@ -122,9 +127,7 @@ samplers::OverdampedOptions overdamped_options(const SamplerConfig& s) {
       throw std::logic_error(std::string("overdamped_options: ") + to_string(s.type) +
                              " is an underdamped sampler");
   }
-  o.common.failure_policy = s.failure_policy;
-  o.common.max_halvings = s.max_halvings;
-  o.common.solver = s.solver;
+  set_common(o.common, s);
   return o;
 }
 
@@ -162,9 +165,7 @@ samplers::HamiltonianOptions hamiltonian_options(const SamplerConfig& s) {
   o.drift_substeps = s.drift_substeps;
   o.reverse = reverse_check(s);
   o.adaptation = adaptation_options(s);
-  o.common.failure_policy = s.failure_policy;
-  o.common.max_halvings = s.max_halvings;
-  o.common.solver = s.solver;
+  set_common(o.common, s);
   return o;
 }
 
@@ -176,9 +177,7 @@ samplers::MalaOptions mala_options(const SamplerConfig& s) {
   o.temperature = s.temperature;
   o.reverse = reverse_check(s);
   o.adaptation = adaptation_options(s);
-  o.common.failure_policy = s.failure_policy;
-  o.common.max_halvings = s.max_halvings;
-  o.common.solver = s.solver;
+  set_common(o.common, s);
   return o;
 }
 
