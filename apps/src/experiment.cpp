@@ -523,10 +523,9 @@ void Experiment::build_potential() {
             Eigen::Map<const Vector>(m.direction.data(), n), m.kappa);
         break;
       case ModelType::kGaussian: {
-        const Vector variance = Eigen::Map<const Vector>(m.variance.data(), n);
-        const Matrix covariance = variance.asDiagonal();
-        inner = std::make_unique<models::Gaussian>(Eigen::Map<const Vector>(m.mean.data(), n),
-                                                   covariance);
+        inner = std::make_unique<models::Gaussian>(
+            models::Gaussian::diagonal(Eigen::Map<const Vector>(m.mean.data(), n),
+                                       Eigen::Map<const Vector>(m.variance.data(), n)));
         break;
       }
       case ModelType::kDoubleWell: inner = std::make_unique<models::DoubleWell>(m.barrier); break;

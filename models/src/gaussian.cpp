@@ -17,7 +17,29 @@ Gaussian::Gaussian(Vector mean, const Matrix& covariance) : mean_(std::move(mean
   precision_ = llt.solve(Matrix::Identity(mean_.size(), mean_.size()));
 }
 
+Gaussian Gaussian::diagonal(Vector mean, const Vector& variance) {
+  require(variance.size() == mean.size(),
+          "gaussian: variance must have " + std::to_string(mean.size()) +
+              " entries to match the mean (got " + std::to_string(variance.size()) + ")");
+  require(mean.allFinite(), "gaussian: mean and covariance must be finite");
+  require((variance.array() > 0).all() && variance.allFinite(),
+          "gaussian: every variance must be finite and positive");
+  Gaussian g;
+  g.mean_ = std::move(mean);
+  g.precision_diagonal_ = variance.cwiseInverse();
+  return g;
+}
+
+Matrix Gaussian::precision() const {
+  if (is_diagonal()) return precision_diagonal_.asDiagonal();
+  return precision_;
+}
+
 double Gaussian::value_and_gradient(const Vector& q, Vector& grad, const PotentialContext&) const {
+  if (is_diagonal()) {
+    grad = (q - mean_).cwiseProduct(precision_diagonal_);
+    return 0.5 * (q - mean_).dot(grad);
+  }
   const Vector d = q - mean_;
   grad.noalias() = precision_ * d;
   return 0.5 * d.dot(grad);
