@@ -56,7 +56,7 @@ struct Sphere {
     potential = std::make_unique<models::LinearTilt>(Vector::Unit(3, 2), 2.0);
   }
   RunDriver::SamplerFactory ghmc(double h, bool adapt, double target = 0.8) const {
-    return [=](std::uint64_t chain) {
+    return [this, h, adapt, target](std::uint64_t chain) {
       HamiltonianOptions o = HamiltonianOptions::ghmc(h, 1.0);
       o.adaptation.enabled = adapt;
       o.adaptation.target_acceptance = target;
