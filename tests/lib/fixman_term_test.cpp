@@ -32,13 +32,6 @@ using ConstMRef = Eigen::Ref<const Eigen::MatrixXd>;
 using GRef = Eigen::Ref<Eigen::VectorXd>;
 using JRef = Eigen::Ref<Eigen::MatrixXd>;
 
-// The ellipsoid sum_i (x_i / a_i)^2 = 1 with its Hessian 2 diag(1 / a_i^2).
-struct CurvedEllipsoid : test::Ellipsoid {
-  void second_derivatives(const ConstRef& /*x*/, const ConstMRef& d, GRef out) const {
-    out = 2 * d.col(0).cwiseQuotient(a.cwiseProduct(a));
-  }
-};
-
 // Two non-quadratic equations in R^3:
 //   g_0 = x0^3 + sin(x1) x2 - 0.5,   g_1 = x0 x2^2 + exp(x1) - 2.
 struct Twisted {
@@ -102,7 +95,7 @@ TEST_CASE("Fixman term on an ellipsoid: value in closed form and gradient by dif
   layout.add_block("x", 3, 1, 2.0);  // mass 2
   ConstraintSet set;
   const Vector a = (Vector(3) << 1.0, 0.6, 0.3).finished();
-  set.add(make_constraint("ellipsoid", {"x"}, CurvedEllipsoid{{a}}));
+  set.add(make_constraint("ellipsoid", {"x"}, test::CurvedEllipsoid{{a}}));
   set.bind(layout);
   const FixmanTerm term(set);
   // On the ellipsoid and off it: the term is defined on all of R^3 \ {0}.
@@ -227,7 +220,7 @@ TEST_CASE("A singular Gram matrix gives a non-finite term, and diagnose names th
   layout.add_block("w", 2);
   ConstraintSet set;
   const Vector a = Vector::Ones(3);
-  set.add(make_constraint("ellipsoid", {"x"}, CurvedEllipsoid{{a}}));
+  set.add(make_constraint("ellipsoid", {"x"}, test::CurvedEllipsoid{{a}}));
   set.add(std::make_shared<FixedNormConstraint>("w", 1.0));
   set.bind(layout);
   const FixmanTerm term(set);

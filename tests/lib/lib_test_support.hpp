@@ -40,4 +40,13 @@ struct Ellipsoid {
   }
 };
 
+// The same ellipsoid with its Hessian 2 diag(1 / a_i^2) (the Fixman term
+// needs second derivatives).
+struct CurvedEllipsoid : Ellipsoid {
+  void second_derivatives(const Eigen::Ref<const Vector>& /*x*/, const Eigen::Ref<const Matrix>& d,
+                          Eigen::Ref<Vector> out) const {
+    out = 2 * d.col(0).cwiseQuotient(a.cwiseProduct(a));
+  }
+};
+
 }  // namespace cola::test

@@ -6,6 +6,7 @@
 // negative temperature. A singular Gram matrix stops a run with a message
 // that names the constraint. The sampled laws: tests/statistical/
 // fixman_ellipsoid_test.cpp.
+#include "lib/lib_test_support.hpp"
 #include "sampler_test_support.hpp"
 
 #include <cola/constraint_set.hpp>
@@ -36,19 +37,8 @@ using GRef = Eigen::Ref<Eigen::VectorXd>;
 using JRef = Eigen::Ref<Eigen::MatrixXd>;
 
 // sum_i (x_i / a_i)^2 = 1, with or without second derivatives.
-struct Ellipsoid {
-  Vector a;
-  Index num_constraints() const { return 1; }
-  void value(const ConstRef& x, GRef g) const { g[0] = (x.array() / a.array()).square().sum() - 1; }
-  void jacobian(const ConstRef& x, JRef j) const {
-    j.row(0) = (2 * x.array() / a.array().square()).matrix().transpose();
-  }
-};
-struct CurvedEllipsoid : Ellipsoid {
-  void second_derivatives(const ConstRef& /*x*/, const ConstMRef& d, GRef out) const {
-    out = 2 * d.col(0).cwiseQuotient(a.cwiseProduct(a));
-  }
-};
+using test::CurvedEllipsoid;
+using test::Ellipsoid;
 
 // g = x_0 x_1: the union of the axes, singular (G = 0) at the origin.
 struct Cross {

@@ -15,6 +15,7 @@
 // target with V_F = V + (tau/2) log det(G M^-1 G^T) or V; each estimate must be within
 // 5 MCSE of its own exact value and more than 5 MCSE from the other's.
 // MCSE: batch means (50 per chain, 4 chains; fixed seeds).
+#include "lib/lib_test_support.hpp"
 #include "stat_helpers.hpp"
 
 #include <cola/constraint_set.hpp>
@@ -35,30 +36,12 @@ using cola::stat::Estimate;
 
 namespace {
 
-using ConstRef = Eigen::Ref<const Eigen::VectorXd>;
-using ConstMRef = Eigen::Ref<const Eigen::MatrixXd>;
-using GRef = Eigen::Ref<Eigen::VectorXd>;
-using JRef = Eigen::Ref<Eigen::MatrixXd>;
-
 const Eigen::Vector3d kAxes(1.0, 0.6, 0.3);
 constexpr std::uint64_t kSteps = 100000, kBurnIn = 1000;
 constexpr int kChains = 4;
 // Not 1: with V = 0 both laws are free of tau, so a Fixman term scaled by
 // 1/2 instead of tau/2 would only show at tau != 1.
 constexpr double kTemperature = 0.5;
-
-struct Ellipsoid {
-  Index num_constraints() const { return 1; }
-  void value(const ConstRef& x, GRef g) const {
-    g[0] = (x.array() / kAxes.array()).square().sum() - 1;
-  }
-  void jacobian(const ConstRef& x, JRef j) const {
-    j.row(0) = (2 * x.array() / kAxes.array().square()).matrix().transpose();
-  }
-  void second_derivatives(const ConstRef& /*x*/, const ConstMRef& d, GRef out) const {
-    out = 2 * d.col(0).cwiseQuotient(kAxes.cwiseProduct(kAxes));
-  }
-};
 
 struct Flat final : Potential {
   double value_and_gradient(const Vector& q, Vector& grad, const PotentialContext&) const override {
@@ -114,7 +97,7 @@ Moments sample(TargetMeasure measure) {
     ParameterLayout layout;
     layout.add_block("x", 3);
     ConstraintSet constraints;
-    constraints.add(make_constraint("ellipsoid", {"x"}, Ellipsoid{}));
+    constraints.add(make_constraint("ellipsoid", {"x"}, test::CurvedEllipsoid{{kAxes}}));
     constraints.bind(layout);
     const Flat flat;
     const TargetPotential target(flat, constraints, measure, kTemperature);
