@@ -38,6 +38,7 @@ Stepper::Stepper(const ParameterLayout& layout, const Potential& potential,
   else
     unconstrained_blocks_ = constraints.free_blocks();
   op_results_.reserve(kMaxSweepOps);
+  for (const auto& c : constraints.constraints()) kicks_cannot_fail_ &= c->has_closed_form();
 }
 
 StepOutcome Stepper::projection_outcome(const ProjectionResult& r, const char* substep) const {
@@ -96,30 +97,60 @@ constexpr Index kFreeTile = 2048;
 
 }  // namespace
 
-StepOutcome Stepper::substeps(State& state, const SubstepOp* ops, std::size_t n) {
+StepOutcome Stepper::substeps(State& state, const SubstepOp* ops, std::size_t n, bool defer_tail) {
+  applied_pending_result_ = ProjectionResult{};
+  const std::size_t carried = pending_.size();
+  if (carried > 0) {
+    merged_ops_.assign(pending_.begin(), pending_.end());
+    merged_ops_.insert(merged_ops_.end(), ops, ops + n);
+    pending_.clear();
+    ops = merged_ops_.data();
+    n = merged_ops_.size();
+  }
+  // The kicks after the last drift are deferred only when they cannot fail
+  // (closed-form RATTLE, and the gradient is checked below): a failure found
+  // in the next step would otherwise be charged to the wrong step.
+  std::size_t tail = n;
+  if (defer_tail && kicks_cannot_fail_) {
+    while (tail > carried && ops[tail - 1].kind == SubstepOp::Kind::kKick) --tail;
+    if (tail == n || tail == carried || ops[tail - 1].kind != SubstepOp::Kind::kDrift) tail = n;
+  }
   StepOutcome total;
   std::size_t begin = 0;
-  while (begin < n) {
+  while (begin < tail) {
     // The sweep ends before a kick that follows a drift (it needs the
     // gradient at the new q), before a second noisy thermostat (one noise
     // vector) and at kMaxSweepOps.
     std::size_t end = begin;
     bool drifted = false, noisy = false;
-    for (; end < n && end - begin < kMaxSweepOps; ++end) {
+    for (; end < tail && end - begin < kMaxSweepOps; ++end) {
       const SubstepOp& op = ops[end];
       if ((op.kind == SubstepOp::Kind::kKick && drifted) || (op.noisy() && noisy)) break;
       drifted |= op.kind == SubstepOp::Kind::kDrift;
       noisy |= op.noisy();
     }
-    const StepOutcome out = sweep(state, ops + begin, end - begin);
+    const std::size_t carried_here = std::min(carried, end) - std::min(carried, begin);
+    const StepOutcome out = sweep(state, ops + begin, end - begin, carried_here);
     if (!out.ok()) return out;
     total.projection.merge(out.projection);
     begin = end;
   }
+  if (tail < n) {
+    const StepOutcome g = ensure_gradient(state);
+    if (!g.ok()) return g;
+    pending_.assign(ops + tail, ops + n);
+  }
   return total;
 }
 
-StepOutcome Stepper::sweep(State& state, const SubstepOp* ops, std::size_t n) {
+StepOutcome Stepper::complete(State& state) {
+  if (pending_.empty()) return {};
+  merged_ops_.assign(pending_.begin(), pending_.end());
+  pending_.clear();
+  return sweep(state, merged_ops_.data(), merged_ops_.size());
+}
+
+StepOutcome Stepper::sweep(State& state, const SubstepOp* ops, std::size_t n, std::size_t carried) {
   bool kicks = false, drifts = false;
   const SubstepOp* noisy = nullptr;
   for (std::size_t k = 0; k < n; ++k) {
@@ -170,19 +201,19 @@ StepOutcome Stepper::sweep(State& state, const SubstepOp* ops, std::size_t n) {
   StepOutcome total;
   for (std::size_t k = 0; k < n; ++k) {
     if (!op_results_[k].ok()) return projection_outcome(op_results_[k], substep_label(ops[k].kind));
-    total.projection.merge(op_results_[k]);
+    (k < carried ? applied_pending_result_ : total.projection).merge(op_results_[k]);
   }
   return total;
 }
 
 StepOutcome Stepper::kick(State& state, double coefficient) {
   const SubstepOp op = SubstepOp::kick(coefficient);
-  return sweep(state, &op, 1);
+  return substeps(state, &op, 1);
 }
 
 StepOutcome Stepper::drift(State& state, double coefficient) {
   const SubstepOp op = SubstepOp::drift(coefficient);
-  return sweep(state, &op, 1);
+  return substeps(state, &op, 1);
 }
 
 ProjectionResult Stepper::project_momentum(State& state) {
@@ -203,11 +234,13 @@ void Stepper::draw_noise(std::uint64_t step, std::uint64_t substream) {
 StepOutcome Stepper::ornstein_uhlenbeck(State& state, double damping, double noise_scale,
                                         std::uint64_t substream) {
   const SubstepOp op = SubstepOp::thermostat(damping, noise_scale, substream);
-  return sweep(state, &op, 1);
+  return substeps(state, &op, 1);
 }
 
 StepOutcome Stepper::overdamped_move(State& state, double step_size, double temperature,
                                      std::uint64_t substream, bool tangent_start) {
+  const StepOutcome pending = complete(state);
+  if (!pending.ok()) return pending;
   StepOutcome g = ensure_gradient(state);
   if (!g.ok()) return g;
   if (!constraints_.empty()) q_old_ = state.q;
@@ -238,6 +271,7 @@ StepOutcome Stepper::overdamped_move(State& state, double step_size, double temp
 }
 
 StepOutcome Stepper::sample_momentum(State& state, double temperature, std::uint64_t substream) {
+  pending_.clear();  // they would only change the p replaced here
   state.p.setZero(layout_.size());
   if (temperature > 0) {
     draw_noise(state.step, substream);

@@ -223,7 +223,14 @@ ChainReport RunDriver::run_chain(std::uint64_t local, ChainCheckpoint start, int
       stepper.set_profiling(profile);
       const auto step_start = profile ? Clock::now() : Clock::time_point{};
       const SamplerStats before = sampler->stats();
-      const StepOutcome out = sampler->step(state);
+      // A step that nothing looks at may leave its last kicks to the next
+      // step's first pass over the state (Sampler::step's `defer`; same bits).
+      const std::uint64_t next = state.step + 1;
+      const bool observed =
+          next <= thin.warmup || next >= options_.total_steps ||
+          (next - thin.warmup) % thin.stats_thin == 0 || (next - thin.warmup) % thin.thin == 0 ||
+          (options_.checkpoint_every > 0 && next % options_.checkpoint_every == 0);
+      const StepOutcome out = sampler->step(state, !observed);
       const SamplerStats& after = sampler->stats();
       const std::uint64_t s = state.step;
       if (s <= thin.warmup) sampler->end_warmup_step(state, s == thin.warmup);
@@ -270,6 +277,7 @@ ChainReport RunDriver::run_chain(std::uint64_t local, ChainCheckpoint start, int
       progress.rejected.store(after.rejected, std::memory_order_relaxed);
       update_max(progress.max_residual, out.projection.residual);
     }
+    sampler->complete(state);  // after a stop request
   } catch (const std::exception& e) {
     report.error = e.what();
     report.failure = std::current_exception();

@@ -91,22 +91,54 @@ void Sampler::fail(const State& state, const StepOutcome& outcome) const {
   throw NumericalError(os.str());
 }
 
-StepOutcome Sampler::step(State& state) {
-  if (!initialised_) initialise(state);
-  saved_q_ = state.q;
-  saved_p_ = state.p;
-  StepOutcome out = attempt(state, 1.0, 1);
+void Sampler::restore_completed(State& state) {
+  state.q = saved_q_;
+  state.p = saved_p_;
+  stepper_.invalidate_gradient();
+  stepper_.set_pending(saved_pending_);
+  const StepOutcome pending = stepper_.complete(state);
+  if (!pending.ok()) {
+    record(pending);
+    fail(state, pending);
+  }
+  note_projection(pending.projection);
+  // As after a restore without pending kicks: the next use re-evaluates the
+  // gradient at this q with the context of the step then running.
+  stepper_.invalidate_gradient();
+}
+
+void Sampler::note_projection(const ProjectionResult& r) {
+  if (r.residual > stats_.max_residual) stats_.max_residual = r.residual;
+  if (r.iterations > stats_.max_iterations) stats_.max_iterations = r.iterations;
+}
+
+void Sampler::complete(State& state) {
+  const StepOutcome out = stepper_.complete(state);
   if (!out.ok()) {
     record(out);
-    auto restore = [&] {
-      state.q = saved_q_;
-      state.p = saved_p_;
-      stepper_.invalidate_gradient();
-    };
+    fail(state, out);
+  }
+  note_projection(out.projection);
+}
+
+StepOutcome Sampler::step(State& state, bool defer) {
+  if (!initialised_) initialise(state);
+  // The copy the failure policy restores, taken before the state changes.
+  // With kicks pending from the previous step it is that step's state
+  // before them, and they are saved with it.
+  saved_q_ = state.q;
+  saved_p_ = state.p;
+  saved_pending_ = stepper_.pending();
+  defer_ = defer;
+  StepOutcome out = attempt(state, 1.0, 1);
+  defer_ = false;
+  if (out.ok()) note_projection(stepper_.applied_pending_result());
+  if (!out.ok()) {
+    record(out);
     switch (options_.failure_policy) {
-      case FailurePolicy::kError: restore(); fail(state, out);
+      case FailurePolicy::kError: restore_completed(state); fail(state, out);
       case FailurePolicy::kReject: {
-        restore();
+        restore_completed(state);
         // Keep q but redraw p ~ N(0, tau M) in the cotangent space (a full
         // Ornstein–Uhlenbeck refresh, which leaves the Gibbs measure invariant).
         // Keeping p too would deadlock schemes whose first drift comes before
@@ -123,7 +155,7 @@ StepOutcome Sampler::step(State& state) {
       case FailurePolicy::kHalve: {
         bool done = false;
         for (int level = 1; level <= options_.max_halvings && !done; ++level) {
-          restore();
+          restore_completed(state);
           const std::uint64_t parts = std::uint64_t{1} << level;
           done = true;
           for (std::uint64_t j = 0; j < parts; ++j) {
@@ -136,7 +168,7 @@ StepOutcome Sampler::step(State& state) {
           }
         }
         if (!done) {
-          restore();
+          restore_completed(state);
           fail(state, out);
         }
         ++stats_.halved_steps;
@@ -144,11 +176,7 @@ StepOutcome Sampler::step(State& state) {
       }
     }
   }
-  if (out.ok()) {
-    const ProjectionResult& r = out.projection;
-    if (r.residual > stats_.max_residual) stats_.max_residual = r.residual;
-    if (r.iterations > stats_.max_iterations) stats_.max_iterations = r.iterations;
-  }
+  if (out.ok()) note_projection(out.projection);
   ++state.step;
   ++stats_.steps;
   return out;
@@ -157,9 +185,10 @@ StepOutcome Sampler::step(State& state) {
 void Sampler::run(State& state, std::uint64_t n,
                   const std::function<void(const State&, const StepOutcome&)>& observe) {
   for (std::uint64_t i = 0; i < n; ++i) {
-    const StepOutcome out = step(state);
+    const StepOutcome out = step(state, !observe);
     if (observe) observe(state, out);
   }
+  complete(state);
 }
 
 }  // namespace cola::samplers

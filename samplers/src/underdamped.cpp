@@ -82,7 +82,7 @@ StepOutcome Underdamped::attempt(State& state, double scale, std::uint64_t path)
       default: ops_.push_back(SubstepOp::thermostat(damping, noise, substream(path, i))); break;
     }
   }
-  return stepper_.substeps(state, ops_.data(), ops_.size());
+  return stepper_.substeps(state, ops_.data(), ops_.size(), defer_);
 }
 
 }  // namespace cola::samplers

@@ -127,6 +127,10 @@ TEST_CASE("run driver: draws and statistics come from the steps the thinning nam
   REQUIRE(chain.checkpoints.size() == 4);
   CHECK(chain.checkpoints.back().state.step == 200);
   CHECK(same_bits(chain.checkpoints.back().state.q, state.q));
+  // Steps that nothing observes (here 25, 29, ...) carry their last kick into
+  // the next step's sweep; every observed state, the momentum of the final
+  // checkpoint included, is the completed one.
+  CHECK(same_bits(chain.checkpoints.back().state.p, state.p));
   CHECK(RunDriver::from_accumulators(chain.checkpoints.back().accumulators).steps == 200);
 }
 
@@ -242,8 +246,18 @@ TEST_CASE("run driver: request_stop interrupts every chain at a step boundary", 
   CHECK(report.interrupted);
   CHECK(report.message == "interrupted");
   CHECK(report.chains[0].end_step == 20 + 3 * 10);
-  for (std::size_t c = 0; c < 2; ++c)
-    CHECK(collector.chains[c].checkpoints.back().state.step == report.chains[c].end_step);
+  for (std::size_t c = 0; c < 2; ++c) {
+    const State& saved = collector.chains[c].checkpoints.back().state;
+    CHECK(saved.step == report.chains[c].end_step);
+    // The state saved at the stop is the completed state after end_step
+    // steps, also when the last step had deferred its final kick.
+    const auto sampler = problem.factory()(c);
+    State state = problem.starts(2)[c].state;
+    sampler->initialise(state);
+    while (state.step < saved.step) sampler->step(state);
+    CHECK(same_bits(saved.q, state.q));
+    CHECK(same_bits(saved.p, state.p));
+  }
 }
 
 TEST_CASE("run driver: inconsistent options and starts are refused", "[run_driver][errors]") {

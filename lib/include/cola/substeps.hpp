@@ -114,7 +114,27 @@ class Stepper {
   // reads and writes the state twice per step instead of once per substep.
   // Each entry sees the same operations as with one call per substep, so the
   // results are the same bits.
-  StepOutcome substeps(State& state, const SubstepOp* ops, std::size_t n);
+  //
+  // `defer_tail`: when the ops end with kicks after the last drift (BAOAB's
+  // final B) and every constraint's kick is a closed form that cannot fail,
+  // the gradient at the new q is still evaluated (a non-finite potential is
+  // this step's failure) but those kicks are kept pending instead of applied:
+  // the next call applies them as the first ops of its first sweep, so that
+  // BAOAB reads and writes the state once per step. Until then state.p is not
+  // the step's final momentum; complete() applies the pending kicks (no
+  // evaluation unless the gradient was invalidated). The same operations run
+  // per entry in the same order, so the results are the same bits as without
+  // deferral.
+  StepOutcome substeps(State& state, const SubstepOp* ops, std::size_t n, bool defer_tail = false);
+  // Applies the pending kicks, if any (see substeps()).
+  StepOutcome complete(State& state);
+  // The pending kicks, to save with a copy of the state and reinstate when
+  // the state is restored (the gradient must then be invalidated).
+  const std::vector<SubstepOp>& pending() const { return pending_; }
+  void set_pending(const std::vector<SubstepOp>& ops) { pending_ = ops; }
+  // The merged result of the pending kicks applied by the last substeps()
+  // call (they belong to the step before it, not to its outcome).
+  const ProjectionResult& applied_pending_result() const { return applied_pending_result_; }
   StepOutcome kick(State& state, double coefficient);
   StepOutcome drift(State& state, double coefficient);
   StepOutcome ornstein_uhlenbeck(State& state, double damping, double noise_scale,
@@ -129,7 +149,9 @@ class Stepper {
  private:
   StepOutcome projection_outcome(const ProjectionResult& r, const char* substep) const;
   // One sweep (see substeps()): ops[0..n) need no new gradient.
-  StepOutcome sweep(State& state, const SubstepOp* ops, std::size_t n);
+  // `carried`: how many of the first ops are pending kicks of the previous
+  // call; their results go to applied_pending_result_, not to the outcome.
+  StepOutcome sweep(State& state, const SubstepOp* ops, std::size_t n, std::size_t carried = 0);
   ProjectionResult project_momentum(State& state);
   // noise_ <- standard normals, block by block from their own streams.
   void draw_noise(std::uint64_t step, std::uint64_t substream);
@@ -146,6 +168,10 @@ class Stepper {
   // Blocks the sweeps move without a constraint: the free blocks, or all.
   std::vector<Index> unconstrained_blocks_;
   std::vector<ProjectionResult> op_results_, component_results_;
+  // Pending kicks (substeps' defer_tail), and the ops of one call with them.
+  std::vector<SubstepOp> pending_, merged_ops_;
+  ProjectionResult applied_pending_result_;
+  bool kicks_cannot_fail_ = true;
   static constexpr std::uint64_t kNotMoved = ~std::uint64_t{0};
   double value_ = 0.0;
   bool gradient_valid_ = false;

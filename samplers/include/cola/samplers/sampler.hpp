@@ -54,8 +54,19 @@ class Sampler {
   // run resumed from a saved State continues bit for bit).
   void initialise(State& state);
   // One step under the failure policy (initialises on first use).
-  StepOutcome step(State& state);
-  // n steps; `observe` (optional) sees the state after each.
+  //
+  // `defer`: the step may end with its last kicks pending (BAOAB's final B,
+  // see Stepper::substeps), to be applied in the next step's first pass over
+  // the state: state.q is the step's position, but state.p is not yet its
+  // momentum until the next step() or complete(), and the state must not be
+  // changed in between. The chain is the same bits either way. Samplers
+  // without such a tail ignore it.
+  StepOutcome step(State& state, bool defer = false);
+  // Applies pending kicks, if any, so that state.p is the last step's.
+  void complete(State& state);
+  // n steps; `observe` (optional) sees the state after each. Without an
+  // observer the steps are deferred (step()) and the state completed at the
+  // end.
   void run(State& state, std::uint64_t n,
            const std::function<void(const State&, const StepOutcome&)>& observe = {});
 
@@ -98,6 +109,9 @@ class Sampler {
   }
 
   Stepper stepper_;
+  // Whether the current attempt may defer its last kicks (step()'s `defer`);
+  // attempts built from Stepper::substeps pass it on.
+  bool defer_ = false;
 
  private:
   void record(const StepOutcome& outcome);
@@ -107,6 +121,10 @@ class Sampler {
   SamplerStats stats_;
   bool initialised_ = false;
   Vector saved_q_, saved_p_;
+  std::vector<SubstepOp> saved_pending_;
+  // The start of the step as saved, with its pending kicks applied.
+  void restore_completed(State& state);
+  void note_projection(const ProjectionResult& r);
 };
 
 }  // namespace cola::samplers
