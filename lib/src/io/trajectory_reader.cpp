@@ -359,29 +359,45 @@ std::optional<ChainCheckpoint> TrajectoryReader::checkpoint(std::uint64_t chain)
   const Impl& m = *impl_;
   m.check_chain(chain);
   Hdf5Lock lock;
-  for (const Handle* h : {&m.cp_slot, &m.cp_step, &m.cp_momentum, &m.cp_q, &m.cp_p, &m.cp_acc})
-    m.refresh(h->get());
   const std::string what = "reading the checkpoint of chain " + std::to_string(chain);
-  const std::int64_t slot = m.element(m.cp_slot.get(), {chain}, what);
-  if (slot < 0) return std::nullopt;
-  if (slot >= kCheckpointSlots)
-    m.file.fail(what + ": slot " + std::to_string(slot) + " out of range (damaged file)");
-  const hsize_t s = static_cast<hsize_t>(slot), n = static_cast<hsize_t>(m.layout.size());
-  ChainCheckpoint c;
-  c.chain = chain;
-  c.state.step = static_cast<std::uint64_t>(m.element(m.cp_step.get(), {s, chain}, what));
-  c.state.q.resize(static_cast<Index>(n));
-  m.file.read_slab(m.cp_q.get(), H5T_NATIVE_DOUBLE, {s, chain, 0}, {1, 1, n}, c.state.q.data(),
-                   what);
-  if (m.element(m.cp_momentum.get(), {s, chain}, what) != 0) {
-    c.state.p.resize(static_cast<Index>(n));
-    m.file.read_slab(m.cp_p.get(), H5T_NATIVE_DOUBLE, {s, chain, 0}, {1, 1, n}, c.state.p.data(),
+  // A live writer puts a checkpoint in the other slot and then points to it,
+  // so the newest slot can be overwritten while it is read (two checkpoints
+  // later). The copy is kept only if the slot is still the newest and holds
+  // the same step afterwards; otherwise it is read again.
+  constexpr int kAttempts = 100;
+  for (int attempt = 1;; ++attempt) {
+    for (const Handle* h : {&m.cp_slot, &m.cp_step, &m.cp_momentum, &m.cp_q, &m.cp_p, &m.cp_acc})
+      m.refresh(h->get());
+    const std::int64_t slot = m.element(m.cp_slot.get(), {chain}, what);
+    if (slot < 0) return std::nullopt;
+    if (slot >= kCheckpointSlots)
+      m.file.fail(what + ": slot " + std::to_string(slot) + " out of range (damaged file)");
+    const hsize_t s = static_cast<hsize_t>(slot), n = static_cast<hsize_t>(m.layout.size());
+    ChainCheckpoint c;
+    c.chain = chain;
+    const std::int64_t step = m.element(m.cp_step.get(), {s, chain}, what);
+    c.state.step = static_cast<std::uint64_t>(step);
+    c.state.q.resize(static_cast<Index>(n));
+    m.file.read_slab(m.cp_q.get(), H5T_NATIVE_DOUBLE, {s, chain, 0}, {1, 1, n}, c.state.q.data(),
                      what);
+    if (m.element(m.cp_momentum.get(), {s, chain}, what) != 0) {
+      c.state.p.resize(static_cast<Index>(n));
+      m.file.read_slab(m.cp_p.get(), H5T_NATIVE_DOUBLE, {s, chain, 0}, {1, 1, n}, c.state.p.data(),
+                       what);
+    }
+    c.accumulators.resize(m.accumulators.size());
+    m.file.read_slab(m.cp_acc.get(), H5T_NATIVE_DOUBLE, {s, chain, 0},
+                     {1, 1, m.accumulators.size()}, c.accumulators.data(), what);
+    if (!m.swmr) return c;
+    m.refresh(m.cp_slot.get());
+    m.refresh(m.cp_step.get());
+    if (m.element(m.cp_slot.get(), {chain}, what) == slot &&
+        m.element(m.cp_step.get(), {s, chain}, what) == step)
+      return c;
+    if (attempt == kAttempts)
+      m.file.fail(what + ": the live writer replaced it " + std::to_string(kAttempts) +
+                  " times while it was read");
   }
-  c.accumulators.resize(m.accumulators.size());
-  m.file.read_slab(m.cp_acc.get(), H5T_NATIVE_DOUBLE, {s, chain, 0}, {1, 1, m.accumulators.size()},
-                   c.accumulators.data(), what);
-  return c;
 }
 
 }  // namespace cola::io

@@ -202,6 +202,21 @@ TEST_CASE("trajectory: a reader follows a live run, and the killed run resumes i
     CHECK(seen >= first + 16);
     std::uint64_t draws = 0;
     CHECK(verify(reader, r, draws) == "");
+    // The newest checkpoint, read again and again while the writer keeps
+    // replacing it (a checkpoint every 8 steps): every copy read is one the
+    // writer wrote whole, never a slot overwritten while it was read.
+    std::uint64_t distinct = 0, last_step = 0;
+    for (int i = 0; i < 2000; ++i) {
+      const auto cp = reader.checkpoint(0);
+      REQUIRE(cp.has_value());
+      const auto expected = r.checkpoint(0, cp->state.step);
+      if (cp->state.q != expected.state.q || cp->state.p != expected.state.p ||
+          cp->accumulators != expected.accumulators)
+        FAIL("read " << i << ": the checkpoint at step " << cp->state.step << " differs");
+      distinct += cp->state.step != last_step;
+      last_step = cp->state.step;
+    }
+    CHECK(distinct > 10);  // the writer was replacing it meanwhile
   }
   kill_child(child);
 
