@@ -10,7 +10,10 @@
 // delta_2 once; no input gradient). Counters: gemm_GFLOPs, peak_GFLOPs,
 // fraction = gemm_GFLOPs / peak_GFLOPs (of single precision peak for
 // float32, double precision for float64), and products_fraction: the same
-// five products alone, on matrices of the network's shapes.
+// five products alone, on matrices of the network's shapes; for float32 also
+// conversions_ms, the weights' float64 -> float32 and the gradient's
+// float32 -> float64 conversions alone, and fraction_without_conversions,
+// the gradient's fraction with that time taken out.
 //
 // BM_StepRatio/<bits>/<threads>: c-CoLA-ud (BAOAB h = 0.3, gamma = 1, tau = 0,
 // circle constraints r = 0.05 on layer0.weight and r = 0.1 on layer1.weight
@@ -31,6 +34,7 @@
 #include <cola/constraint_set.hpp>
 #include <cola/models/gemm.hpp>
 #include <cola/models/network_potential.hpp>
+#include <cola/models/precision.hpp>
 #include <cola/samplers/named_samplers.hpp>
 #include <cola/samplers/underdamped.hpp>
 
@@ -226,7 +230,12 @@ void BM_GradientVsPeak(benchmark::State& st) {
   PotentialContext ctx;
   FiveProducts<float> products32;
   FiveProducts<double> products64;
-  double peak = 0, gemm = 0, gemm_only = 0;
+  // The float32 network's conversions of its weights down and its gradient
+  // up, as value_and_gradient makes them, alone (on the network's blocks).
+  const Index weights = s.layout.size();
+  std::vector<float> weights32(static_cast<std::size_t>(weights));
+  Vector gradient64(weights);
+  double peak = 0, gemm = 0, gemm_only = 0, conversions = 0;
   for (auto _ : st) {
     peak = measure_peak(float32);
     const double products = seconds_per_call(20, [&](int) {
@@ -236,6 +245,12 @@ void BM_GradientVsPeak(benchmark::State& st) {
         products64.run();
     });
     gemm_only = kGemmFlops / products / 1e9;
+    if (float32)
+      conversions = seconds_per_call(20, [&](int) {
+        models::convert(s.state.q.data(), weights32.data(), weights);
+        models::convert(weights32.data(), gradient64.data(), weights);
+        benchmark::DoNotOptimize(gradient64.data());
+      });
     const int calls = 20;
     const double t0 = bench::thread_seconds();
     for (int i = 0; i < calls; ++i) {
@@ -253,6 +268,13 @@ void BM_GradientVsPeak(benchmark::State& st) {
   // the gap to `fraction` is the rest of the gradient (conversions between
   // the float64 state and the float32 passes, activations, softmax, batch).
   st.counters["products_fraction"] = gemm_only / peak;
+  if (float32) {
+    // What the gradient would reach if the network read float32 weights
+    // kept by the sampler instead of converting the float64 state per call.
+    st.counters["conversions_ms"] = 1e3 * conversions;
+    st.counters["fraction_without_conversions"] =
+        kGemmFlops / (kGemmFlops / gemm / 1e9 - conversions) / 1e9 / peak;
+  }
   st.SetLabel(std::string(models::gemm_backend()) + " " + models::gemm_kernels());
 }
 BENCHMARK(BM_GradientVsPeak)

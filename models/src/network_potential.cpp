@@ -1,7 +1,7 @@
-#include <cola/detail/kernel_clones.hpp>
 #include <cola/error.hpp>
 #include <cola/models/gemm.hpp>
 #include <cola/models/network_potential.hpp>
+#include <cola/models/precision.hpp>
 #include <cola/models/workspace_pool.hpp>
 
 #include <algorithm>
@@ -108,18 +108,6 @@ struct NetworkPotential::Impl {
 };
 
 namespace {
-
-// The float32 passes read a converted copy of the weights and write a float
-// gradient that is converted back: two passes over every weight per
-// gradient, memory-bound, so on AVX-512/AVX2 clones (4-8x fewer
-// instructions than the SSE2 baseline build; conversions are exact or
-// correctly rounded in every clone).
-COLA_KERNEL_CLONES void convert(const double* in, float* out, Index n) {
-  for (Index i = 0; i < n; ++i) out[i] = static_cast<float>(in[i]);
-}
-COLA_KERNEL_CLONES void convert(const float* in, double* out, Index n) {
-  for (Index i = 0; i < n; ++i) out[i] = static_cast<double>(in[i]);
-}
 
 template <class S>
 class Engine final : public NetworkPotential::Impl {
