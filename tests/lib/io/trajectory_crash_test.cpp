@@ -22,6 +22,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 using cola::RunEnd;
@@ -68,7 +69,23 @@ TrajectoryOptions child_options(const std::string& path) {
   _exit(0);
 }
 
+// The writer process. It writes until killed, so it is killed (SIGKILL) and
+// reaped at the latest when this goes out of scope: a failed check must not
+// leave it writing forever.
 struct Child {
+  Child() = default;
+  Child(Child&& o) noexcept : pid(std::exchange(o.pid, -1)), started(o.started) {}
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  Child& operator=(Child&&) = delete;
+  ~Child() { kill_now(); }
+  void kill_now() {
+    if (pid <= 0) return;
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    pid = -1;
+  }
   pid_t pid = -1;
   bool started = false;
 };
@@ -91,10 +108,8 @@ Child start_child(const std::string& path) {
   return child;
 }
 
-void kill_child(const Child& child) {
-  kill(child.pid, SIGKILL);
-  int status = 0;
-  waitpid(child.pid, &status, 0);
+void kill_child(Child& child) {
+  child.kill_now();
 }
 
 // Every committed value against the known function; empty when all match.
@@ -148,7 +163,7 @@ KillOutcome kill_repeatedly(const TempDir& dir, int runs) {
   for (int i = 0; i < runs; ++i) {
     const std::string path = dir.file("killed_" + std::to_string(i) + ".h5");
     const int delay = delay_ms(rng);
-    const Child child = start_child(path);
+    Child child = start_child(path);
     // The delay is the experiment (where the kill lands), not synchronisation.
     if (child.started) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
     kill_child(child);
@@ -187,7 +202,7 @@ TEST_CASE("trajectory: a reader follows a live run, and the killed run resumes i
   TempDir dir;
   const std::string path = dir.file("live.h5");
   const TestRun r = child_run();
-  const Child child = start_child(path);
+  Child child = start_child(path);
   REQUIRE(child.started);
   std::uint64_t seen = 0;
   {
