@@ -96,12 +96,7 @@ void Sampler::restore_completed(State& state) {
   state.p = saved_p_;
   stepper_.invalidate_gradient();
   stepper_.set_pending(saved_pending_);
-  const StepOutcome pending = stepper_.complete(state);
-  if (!pending.ok()) {
-    record(pending);
-    fail(state, pending);
-  }
-  note_projection(pending.projection);
+  complete(state);
   // As after a restore without pending kicks: the next use re-evaluates the
   // gradient at this q with the context of the step then running.
   stepper_.invalidate_gradient();
@@ -132,7 +127,6 @@ StepOutcome Sampler::step(State& state, bool defer) {
   defer_ = defer;
   StepOutcome out = attempt(state, 1.0, 1);
   defer_ = false;
-  if (out.ok()) note_projection(stepper_.applied_pending_result());
   if (!out.ok()) {
     record(out);
     switch (options_.failure_policy) {
@@ -176,7 +170,11 @@ StepOutcome Sampler::step(State& state, bool defer) {
       }
     }
   }
-  if (out.ok()) note_projection(out.projection);
+  if (out.ok()) {
+    note_projection(out.projection);
+    // The previous step's kicks that this step's first sweep applied.
+    note_projection(stepper_.applied_pending_result());
+  }
   ++state.step;
   ++stats_.steps;
   return out;
